@@ -1,0 +1,74 @@
+import Foundation
+import Yams
+
+/// Loads YAML config files strictly: unknown keys, wrong types and invalid values all become a
+/// `ConfigError` naming the file and key path.
+public enum ConfigLoader {
+    public static func load<T: Decodable>(_ type: T.Type, path: String) throws(ConfigError) -> T {
+        let text: String
+        do {
+            text = try ProcFileReader.readString(path: path)
+        } catch {
+            throw ConfigError(file: path, keyPath: "", message: "cannot read: \(error)")
+        }
+        return try decode(type, yaml: text, file: path)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, yaml: String, file: String? = nil) throws(ConfigError) -> T
+    {
+        do {
+            // An empty file means "all defaults".
+            let source = yaml.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "{}" : yaml
+            return try YAMLDecoder().decode(type, from: source)
+        } catch let e as UnknownKeyError {
+            throw ConfigError(
+                file: file, keyPath: e.keyPath,
+                message: "unknown key (expected one of: \(e.expected.joined(separator: ", ")))")
+        } catch let e as InvalidValueError {
+            throw ConfigError(file: file, keyPath: e.keyPath, message: e.message)
+        } catch let e as ConfigError {
+            var e = e
+            e.file = e.file ?? file
+            throw e
+        } catch let e as DecodingError {
+            throw describe(e, file: file)
+        } catch let e as YamlError {
+            throw ConfigError(file: file, keyPath: "", message: "invalid YAML: \(e)")
+        } catch {
+            throw ConfigError(file: file, keyPath: "", message: "\(error)")
+        }
+    }
+
+    static func describe(_ error: DecodingError, file: String?) -> ConfigError {
+        switch error {
+        case .keyNotFound(let key, let ctx):
+            return ConfigError(
+                file: file, keyPath: ConfigError.keyPath(ctx.codingPath + [key]), message: "required key is missing")
+        case .typeMismatch(let type, let ctx):
+            return ConfigError(
+                file: file, keyPath: ConfigError.keyPath(ctx.codingPath), message: "expected \(typeName(type))")
+        case .valueNotFound(let type, let ctx):
+            return ConfigError(
+                file: file, keyPath: ConfigError.keyPath(ctx.codingPath),
+                message: "expected \(typeName(type)), found null")
+        case .dataCorrupted(let ctx):
+            return ConfigError(file: file, keyPath: ConfigError.keyPath(ctx.codingPath), message: ctx.debugDescription)
+        @unknown default:
+            return ConfigError(file: file, keyPath: "", message: "\(error)")
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type, is UInt16.Type, is Int64.Type: return "an integer"
+        case is Double.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        default:
+            let n = "\(type)"
+            if n.hasPrefix("Array") { return "a list" }
+            if n.hasPrefix("Dictionary") { return "a mapping" }
+            return "a mapping (\(n))"
+        }
+    }
+}

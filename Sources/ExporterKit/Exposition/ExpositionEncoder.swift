@@ -1,0 +1,90 @@
+/// Encodes metric families in the Prometheus text format 0.0.4 or OpenMetrics 1.0.
+///
+/// Output is deterministic: families sorted by name, series by their sorted label sets, label
+/// names sorted within a series. Invalid names and duplicate series are rejected instead of
+/// producing output Prometheus would refuse (one bad series fails a whole scrape there).
+public enum ExpositionEncoder {
+    public static func encode(_ families: [MetricFamily], format: ExpositionFormat) throws(ExpositionError) -> [UInt8] {
+        let sorted = try ExpositionValidator.normalized(families)
+        var out: [UInt8] = []
+        out.reserveCapacity(sorted.reduce(0) { $0 + 64 + $1.samples.count * 64 })
+        for family in sorted {
+            write(family, format: format, into: &out)
+        }
+        if format == .openMetrics100 { out.append(contentsOf: "# EOF\n".utf8) }
+        return out
+    }
+
+    public static func encodeString(_ families: [MetricFamily], format: ExpositionFormat) throws(ExpositionError)
+        -> String
+    {
+        String(decoding: try encode(families, format: format), as: UTF8.self)
+    }
+
+    private static func write(_ family: MetricFamily, format: ExpositionFormat, into out: inout [UInt8]) {
+        let isCounter = family.type == .counter
+        // Text 0.0.4 has no suffix rules: metadata names the series name. OpenMetrics names
+        // the family and appends `_total` to counter samples.
+        let metaName = (format == .text004 && isCounter) ? family.name + "_total" : family.name
+        let sampleName = isCounter ? family.name + "_total" : family.name
+        out.append(contentsOf: "# HELP ".utf8)
+        out.append(contentsOf: metaName.utf8)
+        out.append(0x20)
+        appendEscaped(family.help, quotes: format == .openMetrics100, into: &out)
+        out.append(0x0A)
+        out.append(contentsOf: "# TYPE ".utf8)
+        out.append(contentsOf: metaName.utf8)
+        out.append(0x20)
+        switch (family.type, format) {
+        case (.untyped, .openMetrics100): out.append(contentsOf: "unknown".utf8)
+        default: out.append(contentsOf: family.type.rawValue.utf8)
+        }
+        out.append(0x0A)
+        if format == .openMetrics100, let unit = family.unit {
+            out.append(contentsOf: "# UNIT ".utf8)
+            out.append(contentsOf: metaName.utf8)
+            out.append(0x20)
+            out.append(contentsOf: unit.utf8)
+            out.append(0x0A)
+        }
+        for sample in family.samples {
+            out.append(contentsOf: sampleName.utf8)
+            if !sample.labels.isEmpty {
+                out.append(UInt8(ascii: "{"))
+                for (i, label) in sample.labels.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    out.append(contentsOf: label.name.utf8)
+                    out.append(contentsOf: "=\"".utf8)
+                    appendEscaped(label.value, quotes: true, into: &out)
+                    out.append(UInt8(ascii: "\""))
+                }
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(0x20)
+            out.append(contentsOf: formatValue(sample.value).utf8)
+            out.append(0x0A)
+        }
+    }
+
+    /// Escapes backslash and newline (and double quote where the format requires it).
+    static func appendEscaped(_ s: String, quotes: Bool, into out: inout [UInt8]) {
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case UInt8(ascii: "\"") where quotes: out.append(contentsOf: [0x5C, UInt8(ascii: "\"")])
+            default: out.append(byte)
+            }
+        }
+    }
+
+    /// Integers print without a fraction; specials as Prometheus spells them.
+    public static func formatValue(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        if v == v.rounded(), abs(v) < 9.007_199_254_740_992e15 {
+            return String(Int64(v))
+        }
+        return v.description
+    }
+}

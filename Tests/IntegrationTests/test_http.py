@@ -1,0 +1,143 @@
+"""HTTP surface of nodenet-exporter: exposition validity (promtool), content negotiation,
+gzip, and the standard endpoints."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+
+import pytest
+import requests
+
+from helpers import curl, parse_samples, select_samples, start_exporter
+
+OPENMETRICS = "application/openmetrics-text;version=1.0.0"
+
+
+def promtool_check(promtool: str, body: bytes) -> subprocess.CompletedProcess:
+    return subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True,
+                          timeout=60)
+
+
+def test_promtool_check_metrics(module_exporter, promtool_bin):
+    r = curl(module_exporter.metrics_url)
+    assert r.rc == 0 and r.status == 200, (r.rc, r.status, r.stderr)
+    cp = promtool_check(promtool_bin, r.body)
+    assert cp.returncode == 0, (
+        f"promtool check metrics exit {cp.returncode}\nstdout:\n{cp.stdout.decode()}\n"
+        f"stderr:\n{cp.stderr.decode()}\n--- body (head) ---\n{r.body[:3000].decode()}")
+
+
+def test_expected_metric_families(module_exporter):
+    samples = parse_samples(module_exporter.scrape().text)
+    names = {n for n, _, _ in samples}
+    for must in ("nodenet_tcp_connections", "nodenet_build_info",
+                 "nodenet_scrape_collector_success"):
+        assert must in names, f"{must} missing; have: {sorted(names)[:50]}"
+    assert any(n.startswith("process_") for n in names), "no process_* metrics"
+    ok = select_samples(samples, "nodenet_scrape_collector_success")
+    assert ok and all(v == 1 for _, v in ok), ok
+
+
+def test_plain_content_type(module_exporter):
+    r = curl(module_exporter.metrics_url)
+    assert r.status == 200
+    ct = r.header("content-type")
+    assert ct.replace(" ", "").startswith("text/plain;version=0.0.4"), ct
+    assert r.header("content-encoding") in ("", "identity"), r.headers
+
+
+def test_gzip(module_exporter, promtool_bin):
+    r = curl(module_exporter.metrics_url, "-H", "Accept-Encoding: gzip")
+    assert r.rc == 0 and r.status == 200, (r.rc, r.status, r.stderr)
+    assert r.header("content-encoding") == "gzip", r.headers
+    assert r.body[:2] == b"\x1f\x8b", "body is not gzip data"
+    text = gzip.decompress(r.body)
+    assert b"nodenet_tcp_connections" in text
+    cp = promtool_check(promtool_bin, text)
+    assert cp.returncode == 0, cp.stdout.decode() + cp.stderr.decode()
+    # curl --compressed decodes it transparently too
+    r2 = curl(module_exporter.metrics_url, "--compressed")
+    assert r2.rc == 0 and b"nodenet_build_info" in r2.body
+
+
+def test_openmetrics(module_exporter):
+    r = curl(module_exporter.metrics_url, "-H", f"Accept: {OPENMETRICS}")
+    assert r.rc == 0 and r.status == 200, (r.rc, r.status, r.stderr)
+    assert r.header("content-type").startswith("application/openmetrics-text"), r.headers
+    assert r.body.endswith(b"# EOF\n"), r.body[-200:]
+    assert r.body.count(b"# EOF") == 1
+
+
+def test_openmetrics_with_gzip(module_exporter):
+    r = curl(module_exporter.metrics_url, "-H", f"Accept: {OPENMETRICS}",
+             "-H", "Accept-Encoding: gzip")
+    assert r.status == 200 and r.header("content-encoding") == "gzip", r.headers
+    assert gzip.decompress(r.body).endswith(b"# EOF\n")
+
+
+def test_prometheus_style_accept_header(module_exporter):
+    """What Prometheus 2.42 sends: OpenMetrics preferred, text/plain fallback."""
+    accept = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+              "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+    r = curl(module_exporter.metrics_url, "-H", f"Accept: {accept}")
+    assert r.status == 200
+    assert r.header("content-type").startswith("application/openmetrics-text"), r.headers
+    assert r.body.endswith(b"# EOF\n")
+
+
+def test_landing_page(module_exporter):
+    r = requests.get(module_exporter.base + "/", timeout=10)
+    assert r.status_code == 200
+    assert r.headers.get("Content-Type", "").startswith("text/html"), r.headers
+    assert 'href="/metrics"' in r.text or "href='/metrics'" in r.text, r.text[:1000]
+
+
+@pytest.mark.parametrize("path", ["/-/healthy", "/-/ready"])
+def test_health_endpoints(module_exporter, path):
+    r = requests.get(module_exporter.base + path, timeout=10)
+    assert r.status_code == 200, (path, r.status_code, r.text[:200])
+
+
+def test_reload(module_exporter):
+    r = requests.post(module_exporter.base + "/-/reload", timeout=10)
+    assert r.status_code == 200, (r.status_code, r.text[:200])
+    r = requests.get(module_exporter.base + "/-/reload", timeout=10)
+    assert r.status_code == 405, (r.status_code, r.text[:200])
+    assert module_exporter.proc.alive()
+
+
+def test_not_found(module_exporter):
+    r = requests.get(module_exporter.base + "/nope", timeout=10)
+    assert r.status_code == 404
+
+
+def test_custom_telemetry_path(procs, exporter_bin):
+    exp = start_exporter(procs, exporter_bin, telemetry_path="/custom-metrics")
+    r = requests.get(exp.base + "/custom-metrics", timeout=10)
+    assert r.status_code == 200 and "nodenet_build_info" in r.text
+    r = requests.get(exp.base + "/", timeout=10)
+    assert r.status_code == 200 and "/custom-metrics" in r.text
+    assert requests.get(exp.base + "/metrics", timeout=10).status_code == 404
+
+
+def test_two_listen_addresses_and_ipv6(procs, exporter_bin):
+    from helpers import free_port, wait_until
+    p1, p2 = free_port(), free_port()
+    exp = start_exporter(procs, exporter_bin, f"--web.listen-address=[::1]:{p2}", port=p1)
+    assert requests.get(exp.metrics_url, timeout=10).status_code == 200
+    wait_until(lambda: requests.get(f"http://[::1]:{p2}/metrics", timeout=5).status_code == 200,
+               10, what="second listen address [::1]", proc=exp.proc)
+
+
+def test_version_flag(exporter_bin):
+    cp = subprocess.run([str(exporter_bin), "--version"], capture_output=True, timeout=30)
+    assert cp.returncode == 0
+    out = (cp.stdout + cp.stderr).decode()
+    assert out.strip(), "--version printed nothing"
+
+
+def test_sigterm_exits_cleanly(procs, exporter_bin):
+    exp = start_exporter(procs, exporter_bin)
+    rc = procs.stop(exp.proc)
+    assert rc == 0, f"exit code {rc} on SIGTERM\n{exp.proc.describe()}"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# THE test command: setup, lint, debug build, unit tests, release build, end-to-end tests.
+#   bash scripts/test.sh                      # everything (what CI runs)
+#   bash scripts/test.sh --integration-only   # setup + release build + pytest only (dev loop)
+# Extra arguments after `--` go to pytest, e.g. `bash scripts/test.sh --integration-only -- -k gzip`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+
+ONLY_INTEGRATION=0
+PYTEST_ARGS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --integration-only) ONLY_INTEGRATION=1 ;;
+    --) shift; PYTEST_ARGS=("$@"); break ;;
+    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ in the work tree
+T_ALL=$(date +%s.%N)
+SUMMARY=()
+
+step() {  # step NAME CMD...
+  local name="$1"; shift
+  echo
+  echo "==> [$name] $*"
+  local t0 t1 rc=0
+  t0=$(date +%s.%N)
+  "$@" || rc=$?
+  t1=$(date +%s.%N)
+  local dt; dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.1f", b-a}')
+  if [ "$rc" -ne 0 ]; then
+    echo
+    echo "test.sh: FAILED at step [$name] (exit $rc, ${dt}s): $*" >&2
+    for l in "${SUMMARY[@]}"; do echo "$l" >&2; done
+    exit "$rc"
+  fi
+  SUMMARY+=("  ok  ${dt}s  $name")
+  echo "<== [$name] ok (${dt}s)"
+}
+
+step setup bash scripts/setup.sh
+
+if [ "$ONLY_INTEGRATION" = 0 ]; then
+  step lint swift format lint --strict --recursive Sources Tests Package.swift
+  step build-debug swift build
+  step unit-tests swift test
+fi
+
+step build-release swift build -c release --product nodenet-exporter
+BIN_DIR="$(swift build -c release --show-bin-path)"
+export NODENET_EXPORTER_BIN="$BIN_DIR/nodenet-exporter"
+[ -x "$NODENET_EXPORTER_BIN" ] || { echo "test.sh: $NODENET_EXPORTER_BIN missing after build" >&2; exit 1; }
+
+step integration-tests python3 -m pytest -q -rfE -p no:cacheprovider Tests/IntegrationTests \
+  ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
+
+echo
+echo "test.sh: all steps passed in $(awk -v a="$T_ALL" -v b="$(date +%s.%N)" 'BEGIN{printf "%.0f", b-a}')s"
+for l in "${SUMMARY[@]}"; do echo "$l"; done
