@@ -1,45 +1,133 @@
 #if canImport(Glibc)
     import Glibc
-#elseif canImport(Darwin)
-    import Darwin
+#elseif canImport(Musl)
+    import Musl
 #endif
 
-/// Why a /proc (or any) file could not be read.
-public struct ProcFileError: Error, CustomStringConvertible, Sendable {
-    public let path: String
-    public let operation: String
-    public let errno: Int32
+/// Reads whole /proc files with a plain open + read(2) loop.
+///
+/// Foundation's `Data(contentsOf:)` / `String(contentsOfFile:)` stop after the
+/// first short read, and seq_file-backed /proc files return at most about one
+/// page per read(2), so they silently truncate at ~4 KB. Only `read() == 0`
+/// means end of file here.
+///
+/// The buffer is reused across calls and only ever grows, so steady-state
+/// scrapes do not allocate. Not thread-safe: use one reader per thread/actor.
+public final class ProcFileReader {
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity: Int
 
-    public var description: String {
-        "\(operation) \(path): \(String(cString: strerror(errno)))"
+    public init(initialCapacity: Int = 1 << 20) {
+        capacity = max(initialCapacity, 4096)
+        buffer = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Current buffer size in bytes (grows to the largest file read so far).
+    public var bufferCapacity: Int { capacity }
+
+    /// Reads the whole file and calls `body` with its bytes. The bytes are only
+    /// valid inside `body`. Throws `ProcFileError` or whatever `body` throws.
+    public func withContents<R>(path: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        let count = try load(path: path)
+        return try body(UnsafeRawBufferPointer(start: buffer, count: count))
+    }
+
+    /// Streams the file in chunks of about `chunkSize` bytes, each ending on a
+    /// line boundary; the trailing partial line is carried over into the next
+    /// chunk. Only the final chunk may lack a trailing newline (when the file
+    /// does). Keeps the working set cache-sized for 15 MB /proc/net/tcp files.
+    /// A single line longer than `chunkSize` grows the chunk rather than being split.
+    public func forEachLineChunk(
+        path: String,
+        chunkSize: Int = 256 << 10,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        var limit = max(chunkSize, 64)
+        reserve(limit, preserving: 0)
+        let fd = try openFile(path)
+        defer { _ = close(fd) }
+
+        var filled = 0
+        while true {
+            var eof = false
+            while filled < limit {
+                let n = try readSome(fd, path: path, into: buffer + filled, count: limit - filled)
+                if n == 0 {
+                    eof = true
+                    break
+                }
+                filled += n
+            }
+            if eof {
+                if filled > 0 { try body(UnsafeRawBufferPointer(start: buffer, count: filled)) }
+                return
+            }
+            let bytes = buffer.assumingMemoryBound(to: UInt8.self)
+            var cut = filled
+            while cut > 0 && bytes[cut - 1] != 0x0A { cut -= 1 }
+            if cut == 0 {
+                // No newline in the whole chunk: one very long line; widen the window.
+                limit *= 2
+                reserve(limit, preserving: filled)
+                continue
+            }
+            try body(UnsafeRawBufferPointer(start: buffer, count: cut))
+            let carry = filled - cut
+            if carry > 0 { memmove(buffer, buffer + cut, carry) }
+            filled = carry
+        }
+    }
+
+    /// Reads a small file (e.g. /proc/self/stat, /proc/<pid>/comm) as UTF-8.
+    public static func readString(path: String) throws(ProcFileError) -> String {
+        let reader = ProcFileReader(initialCapacity: 4096)
+        let count = try reader.load(path: path)
+        let bytes = UnsafeRawBufferPointer(start: reader.buffer, count: count)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads the whole file into `buffer`, returning the byte count.
+    private func load(path: String) throws(ProcFileError) -> Int {
+        let fd = try openFile(path)
+        defer { _ = close(fd) }
+        var count = 0
+        while true {
+            if count == capacity { reserve(capacity * 2, preserving: count) }
+            let n = try readSome(fd, path: path, into: buffer + count, count: capacity - count)
+            if n == 0 { return count }
+            count += n
+        }
+    }
+
+    private func reserve(_ needed: Int, preserving used: Int) {
+        guard needed > capacity else { return }
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: needed, alignment: 16)
+        if used > 0 { grown.copyMemory(from: buffer, byteCount: used) }
+        buffer.deallocate()
+        buffer = grown
+        capacity = needed
     }
 }
 
-/// Reads files with an open + read(2) loop until EOF.
-///
-/// Foundation's file APIs stop after the first short read on /proc (the kernel returns whole
-/// lines per read, ~4 KB), silently truncating large files such as /proc/net/tcp.
-public enum ProcFileReader {
-    /// Whole file as a String; for small files (/proc/self/stat, /proc/<pid>/comm).
-    public static func readString(path: String) throws(ProcFileError) -> String {
-        String(decoding: try readBytes(path: path), as: UTF8.self)
-    }
-
-    public static func readBytes(path: String) throws(ProcFileError) -> [UInt8] {
+private func openFile(_ path: String) throws(ProcFileError) -> Int32 {
+    while true {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ProcFileError(path: path, operation: "open", errno: errno) }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                out.append(contentsOf: chunk[0..<n])
-            } else if n == 0 {
-                return out
-            } else if errno != EINTR {
-                throw ProcFileError(path: path, operation: "read", errno: errno)
-            }
-        }
+        if fd >= 0 { return fd }
+        let code = errno
+        if code != EINTR { throw ProcFileError(operation: "open", path: path, errno: code) }
+    }
+}
+
+/// One read(2), retried on EINTR. Returns 0 only at end of file.
+private func readSome(
+    _ fd: Int32, path: String, into pointer: UnsafeMutableRawPointer, count: Int
+) throws(ProcFileError) -> Int {
+    while true {
+        let n = read(fd, pointer, count)
+        if n >= 0 { return n }
+        let code = errno
+        if code != EINTR { throw ProcFileError(operation: "read", path: path, errno: code) }
     }
 }

@@ -44,7 +44,7 @@ public struct ProcessCollector: Collector {
 
     private func countOpenFDs() throws -> Int {
         guard let dir = opendir("/proc/self/fd") else {
-            throw ProcFileError(path: "/proc/self/fd", operation: "opendir", errno: errno)
+            throw ProcFileError(operation: "opendir", path: "/proc/self/fd", errno: errno)
         }
         defer { closedir(dir) }
         var count = 0
@@ -59,7 +59,7 @@ public struct ProcessCollector: Collector {
         where line.hasPrefix("btime ") {
             if let v = Double(line.dropFirst(6).trimmingSpaces()) { return v }
         }
-        throw ProcFileError(path: "/proc/stat", operation: "parse btime in", errno: EINVAL)
+        throw ProcFileError(operation: "parse btime in", path: "/proc/stat", errno: EINVAL)
     }
 }
 
@@ -79,7 +79,7 @@ struct ProcessStat {
     /// from the last ')'.
     static func parse(_ text: String, path: String) throws -> ProcessStat {
         guard let close = text.lastIndex(of: ")") else {
-            throw ProcFileError(path: path, operation: "parse", errno: EINVAL)
+            throw ProcFileError(operation: "parse", path: path, errno: EINVAL)
         }
         let fields = text[text.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
         // fields[0] is field 3 (state) of proc(5).
@@ -87,7 +87,7 @@ struct ProcessStat {
         guard let ut = field(14).flatMap({ UInt64($0) }), let st = field(15).flatMap({ UInt64($0) }),
             let start = field(22).flatMap({ UInt64($0) }), let vs = field(23).flatMap({ UInt64($0) }),
             let rss = field(24).flatMap({ Int64($0) })
-        else { throw ProcFileError(path: path, operation: "parse", errno: EINVAL) }
+        else { throw ProcFileError(operation: "parse", path: path, errno: EINVAL) }
         return ProcessStat(utime: ut, stime: st, startTicks: start, vsize: vs, rssPages: rss)
     }
 }

@@ -1,0 +1,63 @@
+import ArgumentParser
+import ExporterKit
+
+/// nodenet-exporter's own flags, in node_exporter's `--collector.<name>` convention.
+struct NodeNetOptions: ParsableArguments {
+    @Option(name: .customLong("path.procfs"), help: "procfs mountpoint (mount the host's /proc here in a container).")
+    var procfs: String = "/proc"
+
+    @Flag(
+        name: .customLong("collector.tcp"), inversion: .prefixedNo,
+        help: "Connections per port/direction/state, queues, retransmits, peers, accept queues.")
+    var tcp = true
+
+    @Option(
+        name: .customLong("collector.tcp.ports"),
+        help: ArgumentHelp(
+            "Ports that get their own port label (comma list, ranges allowed); others are 'other'.",
+            valueName: "ports"))
+    var ports: String = PortAllowlist.defaultSpec
+
+    @Flag(
+        name: .customLong("collector.peers"), inversion: .prefixedNo,
+        help: "Connections per peer group (CIDRs from --collector.peers.config) and busiest other peers.")
+    var peers = false
+
+    @Option(
+        name: .customLong("collector.peers.config"),
+        help: ArgumentHelp("YAML file mapping CIDRs to peer group names (reloaded on change).", valueName: "file"))
+    var peersConfig: String?
+
+    @Flag(
+        name: .customLong("collector.processes"), inversion: .prefixedNo,
+        help: "Connections per process (walks /proc/<pid>/fd of matching processes; needs CAP_SYS_PTRACE for others').")
+    var processes = false
+
+    @Option(
+        name: .customLong("collector.processes.names"),
+        help: ArgumentHelp(
+            "Regex (full match) of process names to attribute sockets to; others are not walked. Java processes are named by main class: kafka, zookeeper, kafka-connect, schema-registry, else java.",
+            valueName: "regex"))
+    var processNames: String = ProcessNameFilter.defaultPattern
+
+    @Option(
+        name: .customLong("collector.processes.refresh-interval"),
+        help: "Seconds the socket-to-process map is reused before /proc/<pid>/fd is walked again (0: every scrape).")
+    var processRefreshSeconds: Int64 = 15
+
+    func validateAll() throws {
+        do {
+            _ = try PortAllowlist(parsing: ports)
+            if peersConfig != nil && !peers {
+                throw ConfigError(keyPath: "--collector.peers.config", message: "given but --collector.peers is off")
+            }
+            if let peersConfig { _ = try ConfigLoader.load(PeerGroupsConfig.self, path: peersConfig) }
+            _ = try ProcessNameFilter(pattern: processNames)
+            if processRefreshSeconds < 0 {
+                throw ConfigError(keyPath: "--collector.processes.refresh-interval", message: "must be >= 0")
+            }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import ExporterKit
+import Synchronization
+
+/// `--collector.peers`: connections per peer group / top peer / other.
+public struct PeersCollector: Collector {
+    public let name = "peers"
+    let source: TCPTableSource
+    let config: PeerGroupsStore
+    let foldedTotal = FoldCounter()
+
+    public func collect() async throws -> [MetricFamily] {
+        let scan = try await source.scan()
+        let agg = PeerAggregation(peers: scan.peers, config: config.current)
+        let total = foldedTotal.add(agg.folded)
+        var connections = MetricFamily(
+            name: "nodenet_tcp_peer_connections",
+            help:
+                "TCP sockets per remote peer: a configured peer group, one of the busiest ungrouped addresses (top_peers), or 'other'.",
+            type: .gauge)
+        for (key, count) in agg.counts {
+            connections.add(
+                [("peer", key.peer), ("direction", key.direction.label), ("state", TCPState.label(code: key.state))],
+                Double(count))
+        }
+        return [
+            connections,
+            .single(
+                name: "nodenet_tcp_peers_folded",
+                help: "Distinct ungrouped remote addresses folded into peer=\"other\" in this scrape.",
+                value: Double(agg.folded)),
+            .single(
+                name: "nodenet_tcp_peers_folded_addresses",
+                help: "Ungrouped remote addresses folded into peer=\"other\", summed over all scrapes.", type: .counter,
+                value: Double(total)),
+        ]
+    }
+}
+
+/// The peer-groups config in force; replaced whole on reload.
+public final class PeerGroupsStore: Sendable {
+    public let path: String?
+    private let state: Mutex<PeerGroupsConfig>
+
+    public init(path: String?) throws(ConfigError) {
+        self.path = path
+        state = Mutex(
+            try path.map { p throws(ConfigError) in try ConfigLoader.load(PeerGroupsConfig.self, path: p) }
+                ?? PeerGroupsConfig())
+    }
+
+    public var current: PeerGroupsConfig { state.withLock { $0 } }
+
+    /// Re-reads the file; an invalid file keeps the running config.
+    public func reload() throws(ConfigError) {
+        guard let path else { return }
+        let config = try ConfigLoader.load(PeerGroupsConfig.self, path: path)
+        state.withLock { $0 = config }
+    }
+}
+
+/// Running total of folded addresses (a counter across scrapes).
+final class FoldCounter: Sendable {
+    private let total = Mutex(0)
+
+    func add(_ n: Int) -> Int {
+        total.withLock {
+            $0 += n
+            return $0
+        }
+    }
+}

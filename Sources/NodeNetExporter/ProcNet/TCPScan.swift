@@ -1,0 +1,97 @@
+import ExporterKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What one pass over /proc/net/tcp{,6} should gather besides the port summary.
+public struct TCPScanOptions: Sendable {
+    public var allowlist: PortAllowlist
+    /// Per remote address counts, for the peers collector.
+    public var peers = false
+    /// Socket inode -> state, for the processes collector.
+    public var inodes = false
+
+    public init(allowlist: PortAllowlist, peers: Bool = false, inodes: Bool = false) {
+        self.allowlist = allowlist
+        self.peers = peers
+        self.inodes = inodes
+    }
+}
+
+/// Connection counts of one remote address, by direction and state.
+public struct PeerKey: Hashable, Sendable {
+    public var address: IPAddress16
+    public var direction: Direction
+    public var state: UInt8
+}
+
+/// The result of one pass over both socket files: aggregates only, no socket table.
+public struct TCPScan: Sendable {
+    public var summary = TCPSummary()
+    public var peers: [PeerKey: Int] = [:]
+    public var inodeStates: [UInt64: UInt8] = [:]
+    public var ipv4 = ProcNetParseStats()
+    public var ipv6 = ProcNetParseStats()
+    /// False when tcp6 does not exist (IPv6 disabled in the kernel): not an error.
+    public var ipv6Present = true
+
+    public init() {}
+
+    /// Reads `<procfs>/net/tcp` and `<procfs>/net/tcp6` once, streaming.
+    public static func read(procfs: String, reader: ProcFileReader, options: TCPScanOptions) throws -> TCPScan {
+        var scan = TCPScan()
+        var builder = TCPSummaryBuilder(allowlist: options.allowlist)
+        var peers = PeerCounter()
+        var inodes: [UInt64: UInt8] = [:]
+        let consume: (TCPSocketRow) -> Void = { row in
+            builder.add(row)
+            if options.peers, row.state != TCPState.listen.rawValue { peers.add(row, classifier: builder.classifier) }
+            if options.inodes, row.inode != 0 { inodes[row.inode] = TCPSummary.stateSlot(row.state) }
+        }
+        try ProcNetTCP.scan(path: procfs + "/net/tcp", ipv6: false, reader: reader, stats: &scan.ipv4, row: consume)
+        do {
+            try ProcNetTCP.scan(path: procfs + "/net/tcp6", ipv6: true, reader: reader, stats: &scan.ipv6, row: consume)
+        } catch let e as ProcFileError where e.errno == ENOENT {
+            scan.ipv6Present = false
+        }
+        scan.summary = builder.finish()
+        scan.peers = peers.finished
+        scan.inodeStates = inodes
+        return scan
+    }
+
+    public var socketsScanned: Int { ipv4.rows + ipv6.rows }
+}
+
+/// Counts sockets per remote address; consecutive rows of one peer skip the hash lookup.
+struct PeerCounter {
+    var counts: [PeerKey: Int] = [:]
+    private var lastKey: PeerKey?
+    private var pending = 0
+
+    mutating func add(_ row: TCPSocketRow, classifier: ConnectionClassifier) {
+        let key = PeerKey(
+            address: row.remoteAddress, direction: classifier.classify(row).0, state: TCPSummary.stateSlot(row.state))
+        if key == lastKey {
+            pending += 1
+            return
+        }
+        flush()
+        lastKey = key
+        pending = 1
+    }
+
+    private mutating func flush() {
+        if let lastKey, pending > 0 { counts[lastKey, default: 0] += pending }
+        pending = 0
+    }
+
+    var finished: [PeerKey: Int] {
+        mutating get {
+            flush()
+            lastKey = nil
+            return counts
+        }
+    }
+}

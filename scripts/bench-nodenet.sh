@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Scrape-cost benchmark of nodenet-exporter vs the kernel floor and node_exporter's tcpstat.
+#   bash scripts/bench-nodenet.sh [--connections N] [--rounds R] [--json FILE] [--no-port-allowlist]
+# Env: CONNECTIONS (default 60000 = 120000 ESTABLISHED sockets), ROUNDS (default 15),
+#      NODENET_EXPORTER_BIN=path  -> use that binary and skip the release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PYTHONDONTWRITEBYTECODE=1
+
+bash scripts/setup.sh
+if [ -z "${NODENET_EXPORTER_BIN:-}" ]; then
+  echo "bench: swift build -c release --product nodenet-exporter"
+  swift build -c release --product nodenet-exporter
+  NODENET_EXPORTER_BIN="$(swift build -c release --show-bin-path)/nodenet-exporter"
+fi
+[ -x "$NODENET_EXPORTER_BIN" ] || { echo "bench: no executable at $NODENET_EXPORTER_BIN" >&2; exit 1; }
+
+exec python3 scripts/bench_nodenet.py --bin "$NODENET_EXPORTER_BIN" \
+  --connections "${CONNECTIONS:-60000}" --rounds "${ROUNDS:-15}" "$@"
