@@ -20,22 +20,36 @@ public enum ConfigLoader {
             // An empty file means "all defaults".
             let source = yaml.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "{}" : yaml
             return try YAMLDecoder().decode(type, from: source)
-        } catch let e as UnknownKeyError {
-            throw ConfigError(
+        } catch {
+            throw describe(error, file: file)
+        }
+    }
+
+    /// Yams wraps errors thrown inside `init(from:)` in `DecodingError.dataCorrupted`
+    /// ("not valid YAML"); unwrap them to keep the key path.
+    static func describe(_ error: any Error, file: String?) -> ConfigError {
+        switch error {
+        case let e as UnknownKeyError:
+            return ConfigError(
                 file: file, keyPath: e.keyPath,
                 message: "unknown key (expected one of: \(e.expected.joined(separator: ", ")))")
-        } catch let e as InvalidValueError {
-            throw ConfigError(file: file, keyPath: e.keyPath, message: e.message)
-        } catch let e as ConfigError {
-            var e = e
+        case let e as InvalidValueError:
+            return ConfigError(file: file, keyPath: e.keyPath, message: e.message)
+        case var e as ConfigError:
             e.file = e.file ?? file
-            throw e
-        } catch let e as DecodingError {
-            throw describe(e, file: file)
-        } catch let e as YamlError {
-            throw ConfigError(file: file, keyPath: "", message: "invalid YAML: \(e)")
-        } catch {
-            throw ConfigError(file: file, keyPath: "", message: "\(error)")
+            return e
+        case DecodingError.dataCorrupted(let ctx) where ctx.underlyingError is DecodingError:
+            return describe(ctx.underlyingError!, file: file)
+        case DecodingError.dataCorrupted(let ctx) where ctx.underlyingError is YamlError:
+            return ConfigError(file: file, keyPath: "", message: "invalid YAML: \(ctx.underlyingError!)")
+        case DecodingError.dataCorrupted(let ctx) where ctx.underlyingError != nil:
+            return describe(ctx.underlyingError!, file: file)
+        case let e as DecodingError:
+            return describe(e, file: file)
+        case let e as YamlError:
+            return ConfigError(file: file, keyPath: "", message: "invalid YAML: \(e)")
+        default:
+            return ConfigError(file: file, keyPath: "", message: "\(error)")
         }
     }
 

@@ -84,8 +84,8 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
     public var text: String
 
     public init?(parsing text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1)
-        guard let address = IPAddress16(parsing: parts[0]) else { return nil }
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let first = parts.first, let address = IPAddress16(parsing: first) else { return nil }
         let maxBits = address.isIPv4 && !parts[0].contains(":") ? 32 : 128
         var bits = maxBits
         if parts.count == 2 {

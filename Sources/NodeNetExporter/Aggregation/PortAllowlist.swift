@@ -22,7 +22,7 @@ public struct PortAllowlist: Sendable, Equatable {
         for part in spec.split(separator: ",") {
             let item = part.trimmingSpaces()
             if item.isEmpty { continue }
-            let bounds = item.split(separator: "-", maxSplits: 1).map { UInt16($0) }
+            let bounds = item.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { UInt16($0) }
             guard let lo = bounds.first ?? nil, let hi = bounds.last ?? nil, lo > 0, lo <= hi else {
                 throw ConfigError(
                     keyPath: "--collector.tcp.ports",
