@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "ExporterKit", targets: ["ExporterKit"]),
+        .library(name: "KafkaWire", targets: ["KafkaWire"]),
         .executable(name: "nodenet-exporter", targets: ["NodeNetExporter"]),
     ],
     dependencies: [
@@ -40,6 +41,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "KafkaWire",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "NodeNetExporter",
             dependencies: [
@@ -55,6 +61,11 @@ let package = Package(
         .testTarget(
             name: "ExporterKitTests",
             dependencies: ["ExporterKit"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KafkaWireTests",
+            dependencies: ["KafkaWire"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
