@@ -30,7 +30,10 @@ public struct ScrapeRunner: Sendable {
     public func gather(timeout: Duration) async -> [MetricFamily] {
         let outcomes = await runAll(timeout: timeout)
         var families: [MetricFamily] = []
-        var seen = Set<String>()
+        // Series names in use; the runner's own families are reserved.
+        var seen: Set<String> = [
+            "\(namespace)_scrape_collector_duration_seconds", "\(namespace)_scrape_collector_success",
+        ]
         var durations = MetricFamily(
             name: "\(namespace)_scrape_collector_duration_seconds",
             help: "Duration of a collector's part of this scrape.", type: .gauge, unit: "seconds")
@@ -42,12 +45,17 @@ public struct ScrapeRunner: Sendable {
                 // Validate before merging: one bad family fails its collector, not the scrape.
                 do {
                     var normalized: [MetricFamily] = []
+                    var mine = Set<String>()
                     for f in outcome.families {
                         let n = try ExpositionValidator.normalized(f)
-                        if seen.contains(n.name) { throw ExpositionError.duplicateFamily(n.name) }
+                        for name in ExpositionValidator.seriesNames(of: n) {
+                            if seen.contains(name) || !mine.insert(name).inserted {
+                                throw ExpositionError.duplicateFamily(name)
+                            }
+                        }
                         normalized.append(n)
                     }
-                    for f in normalized { seen.insert(f.name) }
+                    seen.formUnion(mine)
                     families.append(contentsOf: normalized)
                 } catch {
                     outcome.error = "invalid output: \(error)"

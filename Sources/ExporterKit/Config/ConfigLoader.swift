@@ -17,8 +17,9 @@ public enum ConfigLoader {
     public static func decode<T: Decodable>(_ type: T.Type, yaml: String, file: String? = nil) throws(ConfigError) -> T
     {
         do {
-            // An empty file means "all defaults".
-            let source = yaml.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "{}" : yaml
+            // An empty (or comments-only) file means "all defaults".
+            let blank = yaml.allSatisfy(\.isWhitespace)
+            let source = try blank || Yams.compose(yaml: yaml) == nil ? "{}" : yaml
             return try YAMLDecoder().decode(type, from: source)
         } catch {
             throw describe(error, file: file)
@@ -79,10 +80,12 @@ public enum ConfigLoader {
         case is Double.Type: return "a number"
         case is Bool.Type: return "true or false"
         default:
+            // Yams reports its node types (Node.Sequence, Node.Mapping, Node.Scalar).
             let n = "\(type)"
-            if n.hasPrefix("Array") { return "a list" }
-            if n.hasPrefix("Dictionary") { return "a mapping" }
-            return "a mapping (\(n))"
+            if n.hasPrefix("Array") || n.contains("Sequence") { return "a list" }
+            if n.hasPrefix("Dictionary") || n.contains("Mapping") { return "a mapping" }
+            if n.contains("Scalar") { return "a single value" }
+            return "a value of type \(n)"
         }
     }
 }

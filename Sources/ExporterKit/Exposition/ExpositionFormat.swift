@@ -24,9 +24,14 @@ public enum ExpositionFormat: Sendable, Equatable {
             for param in params.dropFirst() {
                 let kv = param.split(separator: "=", maxSplits: 1).map { $0.trimmingSpaces() }
                 guard kv.count == 2 else { continue }
+                var value = Substring(kv[1])
+                if value.count >= 2, value.first == "\"", value.last == "\"" { value = value.dropFirst().dropLast() }
                 switch kv[0].lowercased() {
-                case "q": q = Double(kv[1]) ?? 0
-                case "version": version = kv[1]
+                case "q":
+                    // RFC 9110: q is 0...1; anything else (inf, 5, garbage) is invalid.
+                    let parsed = Double(value) ?? -1
+                    q = parsed.isFinite && parsed >= 0 && parsed <= 1 ? parsed : 0
+                case "version": version = String(value)
                 default: break
                 }
             }

@@ -22,7 +22,7 @@ public enum ExpositionValidator {
         }
         var f = family
         for i in f.samples.indices {
-            f.samples[i].labels.sort { $0.name < $1.name }
+            f.samples[i].labels.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
             let labels = f.samples[i].labels
             for (j, label) in labels.enumerated() {
                 guard isValidLabelName(label.name) else {
@@ -34,7 +34,9 @@ public enum ExpositionValidator {
             }
         }
         f.samples.sort { lessThan($0.labels, $1.labels) }
-        for i in f.samples.indices.dropFirst() where f.samples[i - 1].labels == f.samples[i].labels {
+        // Prometheus compares label values as bytes: NFC and NFD spellings are two series, so
+        // String's canonical equivalence must not be used here.
+        for i in f.samples.indices.dropFirst() where sameBytes(f.samples[i - 1].labels, f.samples[i].labels) {
             let text = f.samples[i].labels.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ",")
             throw .duplicateSeries(family: f.name, labels: text)
         }
@@ -46,22 +48,35 @@ public enum ExpositionValidator {
         var result: [MetricFamily] = []
         result.reserveCapacity(families.count)
         for family in families { result.append(try normalized(family)) }
-        result.sort { $0.name < $1.name }
+        result.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         var seen = Set<String>()
         for f in result {
-            // A counter `x` owns the series name `x_total`; a gauge `x_total` would collide.
-            let names = f.type == .counter ? [f.name, f.name + "_total"] : [f.name]
-            for n in names where !seen.insert(n).inserted { throw .duplicateFamily(n) }
+            for n in seriesNames(of: f) where !seen.insert(n).inserted { throw .duplicateFamily(n) }
         }
         return result
     }
 
+    /// Names a family occupies: a counter `x` owns `x_total` too, so a gauge `x_total` collides.
+    public static func seriesNames(of f: MetricFamily) -> [String] {
+        f.type == .counter ? [f.name, f.name + "_total"] : [f.name]
+    }
+
+    /// Byte-wise (UTF-8) order, like Prometheus; deterministic regardless of normalisation.
     static func lessThan(_ a: [Label], _ b: [Label]) -> Bool {
         for (x, y) in zip(a, b) {
-            if x.name != y.name { return x.name < y.name }
-            if x.value != y.value { return x.value < y.value }
+            if !x.name.utf8.elementsEqual(y.name.utf8) { return x.name.utf8.lexicographicallyPrecedes(y.name.utf8) }
+            if !x.value.utf8.elementsEqual(y.value.utf8) {
+                return x.value.utf8.lexicographicallyPrecedes(y.value.utf8)
+            }
         }
         return a.count < b.count
+    }
+
+    static func sameBytes(_ a: [Label], _ b: [Label]) -> Bool {
+        a.count == b.count
+            && zip(a, b).allSatisfy {
+                $0.name.utf8.elementsEqual($1.name.utf8) && $0.value.utf8.elementsEqual($1.value.utf8)
+            }
     }
 
     private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }

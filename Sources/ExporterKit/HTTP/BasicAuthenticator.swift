@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HummingbirdBcrypt
 import Synchronization
@@ -5,16 +6,21 @@ import Synchronization
 /// Checks `Authorization: Basic` against bcrypt hashes.
 ///
 /// bcrypt is deliberately slow (~50 ms at cost 10), and Prometheus sends the same
-/// credentials every scrape, so verified credentials are remembered by a keyed hash
-/// (SipHash with a per-process random seed), never in clear. Unknown users still cost one
-/// bcrypt so response time does not reveal which user names exist.
+/// credentials every scrape, so verified credentials are remembered by their SHA-256 (with a
+/// per-process random salt), never in clear. Unknown users still cost one bcrypt at the
+/// highest configured cost, so response time does not reveal which user names exist.
 public final class BasicAuthenticator: Sendable {
     private let users: [String: String]
-    private let verified = Mutex<Set<Int>>([])
-    private static let dummyHash = "$2b$10$abcdefghijklmnopqrstuu5UcM6pN9Cu1yDNmEm8E7IwWyqjHJhQ6"
+    private let verified = Mutex<Set<SHA256.Digest>>([])
+    private let salt: [UInt8]
+    private let dummyHash: String
 
     public init(users: [String: String]) {
         self.users = users
+        var rng = SystemRandomNumberGenerator()
+        salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let cost = users.values.compactMap { UInt8($0.dropFirst(4).prefix(2)) }.max() ?? 4
+        dummyHash = users.isEmpty ? "" : Bcrypt.hash("not a password", cost: max(4, min(cost, 31)))
     }
 
     public var isEnabled: Bool { !users.isEmpty }
@@ -28,13 +34,15 @@ public final class BasicAuthenticator: Sendable {
         guard isEnabled else { return true }
         guard let (user, password) = Self.parse(header: header) else { return false }
         let hash = users[user]
-        var h = Hasher()
-        h.combine(user)
-        h.combine(password)
-        h.combine(hash)
+        var h = SHA256()
+        h.update(data: salt)
+        for part in [user, password, hash ?? ""] {
+            h.update(data: Array(part.utf8))
+            h.update(data: [0])
+        }
         let key = h.finalize()
         if hash != nil, verified.withLock({ $0.contains(key) }) { return true }
-        let ok = Self.verify(password, hash: hash ?? Self.dummyHash) && hash != nil
+        let ok = Self.verify(password, hash: hash ?? dummyHash) && hash != nil
         if ok {
             verified.withLock {
                 if $0.count > 1024 { $0.removeAll() }

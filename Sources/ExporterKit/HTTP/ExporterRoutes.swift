@@ -91,7 +91,8 @@ public struct ExporterRoutes: HTTPResponder {
         guard let header, let seconds = Double(Substring(header).trimmingSpaces()), seconds > 0,
             seconds.isFinite
         else { return `default` }
-        let t = Duration.milliseconds(Int64(seconds * 1000)) - offset
+        // Clamp before converting: absurd header values must not overflow (trap).
+        let t = Duration.milliseconds(Int64(min(seconds, 86_400) * 1000)) - offset
         // Never below 100 ms: a tiny configured timeout still gets a (partial) answer.
         return max(t, .milliseconds(100))
     }

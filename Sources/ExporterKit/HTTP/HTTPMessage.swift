@@ -26,7 +26,7 @@ public struct HTTPRequest: Sendable {
         guard let q = uri.firstIndex(of: "?") else { return [:] }
         var out: [String: String] = [:]
         for pair in uri[uri.index(after: q)...].split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1)
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let k = String(kv[0]).removingPercentEncodingLenient()
             out[k] = kv.count > 1 ? String(kv[1]).removingPercentEncodingLenient() : ""
         }

@@ -32,21 +32,23 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .body(var buffer):
             guard !tooLarge else { return }
             if body.count + buffer.readableBytes > maxBodyBytes {
+                // Answer at once and close: reading the rest of a huge body is what the
+                // limit is there to avoid.
                 tooLarge = true
                 body.removeAll()
+                if let head {
+                    write(
+                        context: context, head: head,
+                        response: .text(.payloadTooLarge, "413 request body larger than \(maxBodyBytes) bytes\n"),
+                        forceClose: true)
+                }
             } else if let bytes = buffer.readBytes(length: buffer.readableBytes) {
                 body.append(contentsOf: bytes)
             }
         case .end:
             guard let head else { return }
             self.head = nil
-            if tooLarge {
-                write(
-                    context: context, head: head,
-                    response: .text(.payloadTooLarge, "413 request body larger than \(maxBodyBytes) bytes\n"),
-                    forceClose: true)
-                return
-            }
+            if tooLarge { return }
             let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body)
             inFlight = true
             let promise = context.eventLoop.makePromise(of: HTTPResponse.self)

@@ -25,6 +25,8 @@ public final class HTTPServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let bound = Mutex<[any Channel]>([])
     private let boundAddresses = Mutex<[SocketAddress]>([])
+    /// Open client connections, closed at shutdown (keep-alive would otherwise outlive it).
+    private let connections = ConnectionSet()
 
     public init(
         addresses: [ListenAddress], webConfig: WebConfigStore, responder: any HTTPResponder,
@@ -77,6 +79,7 @@ public final class HTTPServer: Service, Sendable {
             return c
         }
         for channel in channels { try? await channel.close() }
+        for channel in connections.drain() { try? await channel.close() }
     }
 
     private func bootstrap() -> ServerBootstrap {
@@ -84,12 +87,14 @@ public final class HTTPServer: Service, Sendable {
         let responder = self.responder
         let limits = self.limits
         let logger = self.logger
+        let connections = self.connections
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.insert(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     let active = webConfig.active
                     let ops = channel.pipeline.syncOperations
                     if let tls = active.tls {
@@ -142,5 +147,23 @@ struct AuthenticatingResponder: HTTPResponder {
             response.headers.replaceOrAdd(name: name, value: value)
         }
         return response
+    }
+}
+
+/// Client channels by identity; removed when they close.
+final class ConnectionSet: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func insert(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { [self] _ in _ = channels.withLock { $0.removeValue(forKey: id) } }
+    }
+
+    func drain() -> [any Channel] {
+        channels.withLock { c in
+            defer { c.removeAll() }
+            return Array(c.values)
+        }
     }
 }

@@ -17,12 +17,16 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         }
         guard let colon = text.lastIndex(of: ":") else { throw bad("no port") }
         var host = String(text[..<colon])
-        guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+        let portText = text[text.index(after: colon)...]
+        guard !portText.isEmpty, portText.allSatisfy(\.isASCIIDigitChar), let port = Int(portText),
+            (0...65535).contains(port)
+        else {
             throw bad("invalid port")
         }
         if host.hasPrefix("[") {
             guard host.hasSuffix("]") else { throw bad("unclosed [") }
             host = String(host.dropFirst().dropLast())
+            guard !host.isEmpty else { throw bad("empty brackets") }
         } else if host.contains(":") {
             throw bad("IPv6 addresses need brackets")
         }
@@ -34,4 +38,8 @@ public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         guard let host else { return ":\(port)" }
         return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigitChar: Bool { ("0"..."9").contains(self) }
 }

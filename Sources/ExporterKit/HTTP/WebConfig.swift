@@ -87,6 +87,11 @@ public struct TLSServerConfig: Decodable, Sendable, Equatable {
         case clientAuthType = "client_auth_type"
         case minVersion = "min_version"
         case maxVersion = "max_version"
+        // exporter-toolkit keys accepted so its files load; see init(from:).
+        case preferServerCipherSuites = "prefer_server_cipher_suites"
+        case cipherSuites = "cipher_suites"
+        case curvePreferences = "curve_preferences"
+        case clientAllowedSANs = "client_allowed_sans"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -97,7 +102,23 @@ public struct TLSServerConfig: Decodable, Sendable, Equatable {
         cert = try c.decodeIfPresent(String.self, forKey: .cert)
         key = try c.decodeIfPresent(String.self, forKey: .key)
         clientCAFile = try c.decodeIfPresent(String.self, forKey: .clientCAFile)
-        clientAuthType = try Self.decodeEnum(c, .clientAuthType, decoder) ?? .noClientCert
+        // Go's deprecated alias.
+        if try c.decodeIfPresent(String.self, forKey: .clientAuthType) == "RequireClientCert" {
+            clientAuthType = .requireAnyClientCert
+        } else {
+            clientAuthType = try Self.decodeEnum(c, .clientAuthType, decoder) ?? .noClientCert
+        }
+        // Go ignores this one since 1.18; so do we.
+        _ = try c.decodeIfPresent(Bool.self, forKey: .preferServerCipherSuites)
+        // Restrictions we cannot honour must not be dropped silently.
+        for key in [CodingKeys.cipherSuites, .curvePreferences, .clientAllowedSANs] {
+            if let list = try c.decodeIfPresent([String].self, forKey: key), !list.isEmpty {
+                throw decoder.invalid(
+                    key,
+                    "not supported by this exporter (BoringSSL's secure defaults are used); remove it or leave it empty"
+                )
+            }
+        }
         minVersion = try Self.decodeEnum(c, .minVersion, decoder) ?? .tls12
         maxVersion = try Self.decodeEnum(c, .maxVersion, decoder)
 

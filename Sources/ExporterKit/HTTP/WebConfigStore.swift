@@ -53,6 +53,12 @@ public final class WebConfigStore: Sendable {
     @discardableResult
     public func reload(logger: Logger) -> Result<Void, ConfigError> {
         guard let path else { return .success(()) }
+        // A failed reload remembers the files as they are now, over the same file list that
+        // `reloadIfChanged` compares (the running config's), so the error is logged once.
+        let rememberCurrentFiles = {
+            let fp = Self.fingerprint(of: Self.watchedFiles(path: path, config: self.active.config))
+            self.state.withLock { $0.fingerprint = fp }
+        }
         do {
             let (active, fingerprint) = try Self.load(path: path)
             let wasTLS = usesTLS
@@ -60,7 +66,7 @@ public final class WebConfigStore: Sendable {
                 let err = ConfigError(
                     file: path, keyPath: "tls_server_config",
                     message: "TLS cannot be switched on or off without a restart; keeping the running web config")
-                state.withLock { $0.fingerprint = fingerprint }
+                rememberCurrentFiles()
                 logger.error("web config reload failed", metadata: ["err": "\(err)"])
                 return .failure(err)
             }
@@ -68,9 +74,7 @@ public final class WebConfigStore: Sendable {
             logger.info("web config reloaded", metadata: ["file": "\(path)"])
             return .success(())
         } catch {
-            // Remember the bad fingerprint so the error is logged once, not every poll.
-            let fp = Self.fingerprint(of: Self.watchedFiles(path: path, config: nil))
-            state.withLock { $0.fingerprint = fp }
+            rememberCurrentFiles()
             logger.error("web config reload failed; keeping the running config", metadata: ["err": "\(error)"])
             return .failure(error)
         }
