@@ -14,23 +14,38 @@ public struct UnknownKeyError: Error, Sendable {
     public var keyPath: String
     public var key: String
     public var expected: [String]
+
+    public init(keyPath: String, key: String, expected: [String]) {
+        self.keyPath = keyPath
+        self.key = key
+        self.expected = expected
+    }
 }
 
 /// Raised by `validate()`-style checks inside decoding, carrying the key path.
 public struct InvalidValueError: Error, Sendable {
     public var keyPath: String
     public var message: String
+
+    public init(keyPath: String, message: String) {
+        self.keyPath = keyPath
+        self.message = message
+    }
 }
 
 extension Decoder {
     /// Throws if the mapping has keys that `keys` does not name. Call first in `init(from:)`.
-    public func rejectUnknownKeys<K: CodingKey & CaseIterable>(_ keys: K.Type) throws {
+    public func rejectUnknownKeys<K: CodingKey & CaseIterable>(_ keys: K.Type, plus extra: [String] = []) throws {
+        try rejectUnknownKeys(allowed: K.allCases.map(\.stringValue) + extra)
+    }
+
+    /// Throws if the mapping has a key not in `allowed` (for configs composed of parts).
+    public func rejectUnknownKeys(allowed: [String]) throws {
         guard let container = try? container(keyedBy: AnyCodingKey.self) else { return }
-        let known = Set(K.allCases.map(\.stringValue))
+        let known = Set(allowed)
         for key in container.allKeys where !known.contains(key.stringValue) {
             throw UnknownKeyError(
-                keyPath: ConfigError.keyPath(codingPath + [key]), key: key.stringValue,
-                expected: K.allCases.map(\.stringValue))
+                keyPath: ConfigError.keyPath(codingPath + [key]), key: key.stringValue, expected: allowed)
         }
     }
 
