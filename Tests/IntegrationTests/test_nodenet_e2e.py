@@ -3,6 +3,9 @@
 3000 established connections (6000 sockets) held by 3 processes on 3 listener ports the test
 chooses, plus 30 half-closed ones (client end FIN_WAIT2, server end CLOSE_WAIT), so that more than
 one state is exercised.
+Plus two small IPv6 groups on their own ports: 200 connections over ::1 (both ends in
+/proc/net/tcp6) and 200 IPv4 connections to an IPv6 listener bound to ::ffff:127.0.0.1
+(server ends in tcp6 as v4-mapped addresses, as with a dual-stack JVM broker).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ ESTABLISHED = 3000
 HALF_CLOSED = 30
 CONNECTIONS = ESTABLISHED + HALF_CLOSED
 PROCESSES = 3
+V6_CONNECTIONS = 200
 METRIC = "nodenet_tcp_connections"
 
 
@@ -34,14 +38,24 @@ def tolerance(expected: float) -> float:
 
 @pytest.fixture(scope="module")
 def setup(module_procs, exporter_bin, node_exporter_bin):
-    ports = free_ports(PROCESSES)
-    _, info = start_conn_holder(module_procs, CONNECTIONS, PROCESSES, ports,
+    ports = free_ports(PROCESSES + 2)
+    main_ports, v6_port, mapped_port = ports[:PROCESSES], ports[-2], ports[-1]
+    _, info = start_conn_holder(module_procs, CONNECTIONS, PROCESSES, main_ports,
                                 half_closed=HALF_CLOSED)
-    assert info["ports"] == ports
+    assert info["ports"] == main_ports
+    _, v6 = start_conn_holder(module_procs, V6_CONNECTIONS, 1, [v6_port], host="::1")
+    _, mapped = start_conn_holder(module_procs, V6_CONNECTIONS, 1, [mapped_port],
+                                  host="127.0.0.1", listen_host="::ffff:127.0.0.1")
+    # expected per port: (connections, half-closed); connection g goes to port g % len(ports)
+    expected = {str(p): [info["per_port"][str(p)], 0] for p in main_ports}
+    for g in range(HALF_CLOSED):
+        expected[str(main_ports[g % PROCESSES])][1] += 1
+    expected[str(v6_port)] = [V6_CONNECTIONS, 0]
+    expected[str(mapped_port)] = [V6_CONNECTIONS, 0]
     ours = start_exporter(module_procs, exporter_bin,
                           f"--collector.tcp.ports={','.join(map(str, ports))}")
     node = start_node_exporter(module_procs, node_exporter_bin)
-    return {"info": info, "ports": ports, "ours": ours, "node": node}
+    return {"info": info, "ports": ports, "expected": expected, "ours": ours, "node": node}
 
 
 def scrape_both(ours, node):
@@ -118,21 +132,15 @@ def test_label_values_are_well_formed(setup):
 
 def test_listener_ports_counted_as_loopback(setup):
     """Each held connection is 2 sockets, both on loopback and both labelled with the listener's
-    port (server end: local port; client end: remote port)."""
-    info = setup["info"]
+    port (server end: local port; client end: remote port). Exact counts: nothing else uses
+    these ports. Covers IPv4, IPv6 (::1) and v4-mapped IPv6 server ends."""
     samples = parse_samples(setup["ours"].scrape().text)
-    # connection g goes to port index g % 3; the first HALF_CLOSED ones are half-closed
-    half = {str(p): 0 for p in setup["ports"]}
-    for g in range(HALF_CLOSED):
-        half[str(setup["ports"][g % len(setup["ports"])])] += 1
-    for port in setup["ports"]:
-        p = str(port)
-        conns = info["per_port"][p]
+    for p, (conns, half) in setup["expected"].items():
         by_state = sum_by(samples, METRIC, "state", port=p, direction="loopback")
-        msg = f"port {p}: {by_state} (held: {conns} connections, {half[p]} half-closed)"
-        assert by_state.get("established", 0) == 2 * (conns - half[p]), msg
-        assert by_state.get("close_wait", 0) == half[p], msg   # server ends
-        assert by_state.get("fin_wait2", 0) == half[p], msg    # client ends
+        msg = f"port {p}: {by_state} (held: {conns} connections, {half} half-closed)"
+        assert by_state.get("established", 0) == 2 * (conns - half), msg
+        assert by_state.get("close_wait", 0) == half, msg   # server ends
+        assert by_state.get("fin_wait2", 0) == half, msg    # client ends
         other_dirs = {l["direction"] for l, v in select_samples(samples, METRIC, port=p)
                       if l["direction"] != "loopback" and l["state"] != "listen" and v > 0}
         assert not other_dirs, f"port {p}: loopback connections also counted as {other_dirs}"
