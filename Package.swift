@@ -25,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
         .target(
             name: "ExporterKit",
             dependencies: [
@@ -53,6 +57,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 "ExporterKit",
+                "CZlib",
+                "CLZ4",
+                "CZstd",
+                "CSnappy",
             ],
             swiftSettings: swiftSettings
         ),
@@ -68,6 +76,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "records-bench",
+            dependencies: ["KafkaWire"],
+            path: "Benchmarks/RecordsBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ExporterKitTests",
             dependencies: ["ExporterKit"],
@@ -76,6 +90,13 @@ let package = Package(
         .testTarget(
             name: "KafkaWireTests",
             dependencies: ["KafkaWire"],
+            exclude: ["Peers"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KafkaWireIntegrationTests",
+            dependencies: ["KafkaWire"],
+            exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -52,7 +52,15 @@ if [ "$ONLY_INTEGRATION" = 0 ]; then
   # Generated Kafka messages must match the specs (shared/ lies beside the repository).
   step codegen-check python3 scripts/kafka-codegen/generate.py --check
   step build-debug swift build
-  step unit-tests swift test
+  # One process per test target: the CPU-heavy codec fuzz and round-trip tests would otherwise
+  # starve the timing-bound HTTP and scrape-deadline tests of the 2-core cooperative pool.
+  step build-tests swift build --build-tests
+  TEST_TARGETS="$(swift package describe --type json | python3 -c \
+    'import json,sys; print(" ".join(t["name"] for t in json.load(sys.stdin)["targets"] if t["type"] == "test"))')"
+  [ -n "$TEST_TARGETS" ] || { echo "test.sh: no test targets found" >&2; exit 1; }
+  for target in $TEST_TARGETS; do
+    step "unit-tests $target" swift test --skip-build --filter "^$target\."
+  done
 fi
 
 step build-release swift build -c release --product nodenet-exporter

@@ -13,14 +13,16 @@ public final class BasicAuthenticator: Sendable {
     private let users: [String: String]
     private let verified = Mutex<Set<SHA256.Digest>>([])
     private let salt: [UInt8]
-    private let dummyHash: String
+    private let dummyCost: UInt8
+    /// Made on the first unknown-user attempt (bcrypt is slow; most configs never need it).
+    private let dummyHash = Mutex<String?>(nil)
 
     public init(users: [String: String]) {
         self.users = users
         var rng = SystemRandomNumberGenerator()
         salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let cost = users.values.compactMap { UInt8($0.dropFirst(4).prefix(2)) }.max() ?? 4
-        dummyHash = users.isEmpty ? "" : Bcrypt.hash("not a password", cost: max(4, min(cost, 31)))
+        dummyCost = max(4, min(cost, 31))
     }
 
     public var isEnabled: Bool { !users.isEmpty }
@@ -42,7 +44,7 @@ public final class BasicAuthenticator: Sendable {
         }
         let key = h.finalize()
         if hash != nil, verified.withLock({ $0.contains(key) }) { return true }
-        let ok = Self.verify(password, hash: hash ?? dummyHash) && hash != nil
+        let ok = Self.verify(password, hash: hash ?? unknownUserHash()) && hash != nil
         if ok {
             verified.withLock {
                 if $0.count > 1024 { $0.removeAll() }
@@ -50,6 +52,13 @@ public final class BasicAuthenticator: Sendable {
             }
         }
         return ok
+    }
+
+    private func unknownUserHash() -> String {
+        if let h = dummyHash.withLock({ $0 }) { return h }
+        let h = Bcrypt.hash("not a password", cost: dummyCost)
+        dummyHash.withLock { $0 = h }
+        return h
     }
 
     /// htpasswd writes `$2y$`; it is the same algorithm as `$2b$`, which the bcrypt library knows.

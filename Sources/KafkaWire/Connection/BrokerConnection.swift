@@ -55,10 +55,11 @@ public final class BrokerConnection: Sendable {
         } catch {
             throw KafkaConnectionError.connectFailed(broker: broker, reason: "\(error)")
         }
-        let handler = try await channel.eventLoop.submit {
-            try channel.pipeline.syncOperations.handler(type: KafkaClientHandler.self)
+        // The handler is event-loop bound: wrap it on its loop.
+        return try await channel.eventLoop.submit {
+            let handler = try channel.pipeline.syncOperations.handler(type: KafkaClientHandler.self)
+            return BrokerConnection(broker: broker, channel: channel, handler: handler, clientId: clientId)
         }.get()
-        return BrokerConnection(broker: broker, channel: channel, handler: handler, clientId: clientId)
     }
 
     static func isIPAddress(_ host: String) -> Bool {
@@ -89,14 +90,14 @@ public final class BrokerConnection: Sendable {
     }
 
     /// The highest version both sides support.
-    public func version<R: KafkaRequest>(for type: R.Type) throws -> Int16 {
+    public func version<R: KafkaRequest>(for type: R.Type, atMost cap: Int16? = nil) throws -> Int16 {
         let theirs = brokerVersions.withLock { $0[R.apiKey] }
         guard let theirs else {
             throw KafkaConnectionError.unsupportedAPI(
                 broker: broker, api: R.apiName, ours: R.supportedVersions, theirs: nil)
         }
         let ours = R.supportedVersions
-        let high = min(ours.upperBound, theirs.upperBound)
+        let high = min(ours.upperBound, theirs.upperBound, cap ?? .max)
         guard high >= max(ours.lowerBound, theirs.lowerBound) else {
             throw KafkaConnectionError.unsupportedAPI(broker: broker, api: R.apiName, ours: ours, theirs: theirs)
         }
@@ -107,7 +108,15 @@ public final class BrokerConnection: Sendable {
     public func send<R: KafkaRequest>(_ request: R, version: Int16? = nil, timeout: Duration) async throws
         -> R.Response
     {
-        let v = try version ?? self.version(for: R.self)
+        try await send(request, timeout: timeout) { _ in version }
+    }
+
+    /// Sends at a version chosen from the negotiated one (`choose` gets it and may lower it).
+    public func send<R: KafkaRequest>(
+        _ request: R, timeout: Duration, version choose: (Int16) -> Int16?
+    ) async throws -> R.Response {
+        let negotiated = try self.version(for: R.self)
+        let v = choose(negotiated) ?? negotiated
         let flexible = R.isFlexible(v)
         var body = KafkaWriter()
         try request.encode(into: &body, version: v)

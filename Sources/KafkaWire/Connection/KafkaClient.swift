@@ -136,7 +136,9 @@ public final class KafkaClient: Sendable {
     }
 
     /// Sends to the first broker that can be reached: known brokers first, then bootstrap.
-    public func sendToAnyBroker<R: KafkaRequest>(_ request: R) async throws -> R.Response {
+    public func sendToAnyBroker<R: KafkaRequest>(
+        _ request: R, versionChooser: @Sendable (Int16) -> Int16? = { _ in nil }
+    ) async throws -> R.Response {
         let nodes = state.withLock { s in
             // Known brokers (ids >= 0) before bootstrap entries (negative ids).
             s.endpoints.keys.sorted { a, b in
@@ -147,7 +149,7 @@ public final class KafkaClient: Sendable {
         for node in nodes {
             do {
                 let c = try await connection(to: node)
-                return try await c.send(request, timeout: config.requestTimeout.duration)
+                return try await c.send(request, timeout: config.requestTimeout.duration, version: versionChooser)
             } catch let e as KafkaConnectionError {
                 lastError = e
                 if case .unsupportedAPI = e { throw e }
@@ -159,9 +161,16 @@ public final class KafkaClient: Sendable {
 
     /// Sends to one broker by node id.
     public func send<R: KafkaRequest>(_ request: R, to node: Int32) async throws -> R.Response {
+        try await sendTo(node, request) { _ in nil }
+    }
+
+    /// Sends to one broker, letting `versionChooser` lower the negotiated version.
+    public func sendTo<R: KafkaRequest>(
+        _ node: Int32, _ request: R, versionChooser: (Int16) -> Int16?
+    ) async throws -> R.Response {
         let c = try await connection(to: node)
         do {
-            return try await c.send(request, timeout: config.requestTimeout.duration)
+            return try await c.send(request, timeout: config.requestTimeout.duration, version: versionChooser)
         } catch let e as KafkaConnectionError {
             if case .timedOut = e { forget(node: node, connection: c) }
             if case .closed = e { forget(node: node, connection: c) }
