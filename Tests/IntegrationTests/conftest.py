@@ -2,7 +2,7 @@
 
 The binary under test comes from $NODENET_EXPORTER_BIN (scripts/test.sh sets it to the release
 build). Without it, .build/release or .build/debug of the repo is used if present, else the
-tests that need the exporter are skipped (local convenience only; test.sh always sets it).
+tests fail (never skip): run them through scripts/test.sh.
 
 Every process a test starts goes through a ProcessManager and is stopped by pid in the
 fixture teardown, also when the test fails.
@@ -58,7 +58,7 @@ def exporter_bin() -> Path:
         p = REPO / ".build" / cfg / "nodenet-exporter"
         if p.is_file() and os.access(p, os.X_OK):
             return p
-    pytest.skip("nodenet-exporter not built (set NODENET_EXPORTER_BIN)")
+    pytest.fail("nodenet-exporter not built (set NODENET_EXPORTER_BIN or run scripts/test.sh)")
 
 
 @pytest.fixture(scope="session")
