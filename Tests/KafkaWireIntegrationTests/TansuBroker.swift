@@ -39,12 +39,7 @@ final class TansuBroker: @unchecked Sendable {
     }
 
     /// Tansu ignores SIGTERM; its storage is in memory, so SIGKILL loses nothing.
-    func stop() {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
+    func stop() { stopProcess(process, signal: SIGKILL) }
 
     deinit { stop() }
 
@@ -101,7 +96,7 @@ func runTool(_ path: String, _ args: [String], timeout: TimeInterval = 60) throw
     let killer = DispatchWorkItem { if p.isRunning { p.terminate() } }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
     data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
+    stopProcess(p, signal: SIGKILL, grace: .seconds(timeout))
     killer.cancel()
     let text = String(decoding: data, as: UTF8.self)
     if Date() > deadline { throw TestFailure("\(args.joined(separator: " ")) timed out: \(text)") }
@@ -165,4 +160,18 @@ func client(
             bootstrap: [BrokerAddress(parsing: bootstrap)!], clientId: "kafkawire-tests", tls: tls, sasl: sasl,
             connectTimeout: .seconds(3), requestTimeout: requestTimeout),
         logger: testLogger())
+}
+
+/// Stops a child and waits for it, bounded. Foundation's `waitUntilExit` busy-spins on a
+/// cooperative-pool thread on Linux, so this polls instead; `grace` lets a finished tool exit
+/// on its own before the signal is sent.
+func stopProcess(_ p: Process, signal: Int32, grace: Duration = .zero) {
+    let clock = ContinuousClock()
+    let graceEnd = clock.now + grace
+    while p.isRunning && clock.now < graceEnd { usleep(5_000) }
+    guard p.isRunning else { return }
+    kill(p.processIdentifier, signal)
+    let deadline = clock.now + .seconds(5)
+    while p.isRunning && clock.now < deadline { usleep(5_000) }
+    if p.isRunning { kill(p.processIdentifier, SIGKILL) }
 }

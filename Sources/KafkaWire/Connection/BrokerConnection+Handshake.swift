@@ -8,7 +8,7 @@ extension BrokerConnection {
     /// Every step is bounded by the config's timeouts.
     static func establish(
         host: String, port: Int, config: KafkaConnectionConfig, tls: NIOSSLContext?, logger: Logger,
-        group: any EventLoopGroupProvider
+        group: any EventLoopGroupProvider, saslContext: SASLContext = SASLContext()
     ) async throws -> BrokerConnection {
         let connection = try await open(
             host: host, port: port, tls: tls, serverName: config.tls?.serverName, clientId: config.clientId,
@@ -17,7 +17,8 @@ extension BrokerConnection {
         do {
             try await connection.negotiateVersions(timeout: config.requestTimeout.duration)
             if let sasl = config.sasl {
-                try await connection.authenticate(sasl, timeout: config.requestTimeout.duration, logger: logger)
+                try await connection.authenticate(
+                    sasl, context: saslContext, timeout: config.requestTimeout.duration, logger: logger)
             }
             return connection
         } catch {
@@ -67,7 +68,9 @@ extension BrokerConnection {
 
     /// SaslHandshake then SaslAuthenticate rounds until the mechanism is satisfied. Errors
     /// carry the broker's message but never the credentials.
-    func authenticate(_ config: SASLConfig, timeout: Duration, logger: Logger) async throws {
+    func authenticate(
+        _ config: SASLConfig, context: SASLContext = SASLContext(), timeout: Duration, logger: Logger
+    ) async throws {
         let mechanism = config.mechanism.rawValue
         func fail(_ reason: String) -> KafkaConnectionError {
             .authentication(broker: broker, mechanism: mechanism, reason: reason)
@@ -82,7 +85,7 @@ extension BrokerConnection {
         }
         var session: any SASLSession
         do {
-            session = try await SASLSessions.make(config, host: broker)
+            session = try await SASLSessions.make(config, host: broker, context: context)
         } catch let e as SASLError {
             throw fail(e.message)
         }

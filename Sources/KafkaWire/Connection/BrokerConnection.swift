@@ -62,6 +62,25 @@ public final class BrokerConnection: Sendable {
         }.get()
     }
 
+    /// NIOSSL's errors, in words an operator can act on.
+    static func describeTLS(_ e: NIOSSLError) -> String {
+        switch e {
+        case .handshakeFailed(let inner):
+            let text = "\(inner)"
+            if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                return "the broker's certificate is not trusted (check tls.ca_file and tls.server_name): \(text)"
+            }
+            if text.contains("WRONG_VERSION_NUMBER") || text.contains("record layer failure") {
+                return "the peer does not speak TLS on this port (a plaintext listener?): \(text)"
+            }
+            return "handshake failed: \(text)"
+        case .uncleanShutdown:
+            return "the peer closed the connection during TLS (wrong port, or it rejected our certificate)"
+        default:
+            return "\(e)"
+        }
+    }
+
     static func isIPAddress(_ host: String) -> Bool {
         (try? SocketAddress(ipAddress: host, port: 0)) != nil
     }
@@ -160,7 +179,21 @@ public final class BrokerConnection: Sendable {
         promise.futureResult.whenComplete { _ in deadline.cancel() }
         channel.writeAndFlush(PendingRequest(correlationId: id, frame: frame, promise: promise), promise: nil)
         if !channel.isActive { promise.fail(KafkaConnectionError.closed(broker: broker)) }
-        var buffer = try await promise.futureResult.get()
+        var buffer: ByteBuffer
+        do {
+            buffer = try await promise.futureResult.get()
+        } catch let e as NIOSSLError {
+            throw KafkaConnectionError.tls(broker: broker, reason: Self.describeTLS(e))
+        } catch let e as BoringSSLError {
+            throw KafkaConnectionError.tls(broker: broker, reason: "\(e)")
+        } catch let e as IOError {
+            let hint =
+                e.errnoCode == ECONNRESET
+                ? " (a broker resets plaintext requests on a TLS listener: check the tls settings)" : ""
+            throw KafkaConnectionError.connectionLost(broker: broker, reason: "\(e)\(hint)")
+        } catch let e as ChannelError {
+            throw KafkaConnectionError.connectionLost(broker: broker, reason: "\(e)")
+        }
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         var reader = KafkaReader(bytes)
         let responseId = try ResponseHeader.decode(

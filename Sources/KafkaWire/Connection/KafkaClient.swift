@@ -11,6 +11,8 @@ public final class KafkaClient: Sendable {
     public let config: KafkaConnectionConfig
     let logger: Logger
     let tls: NIOSSLContext?
+    /// Per-cluster SASL state (the OAUTHBEARER token cache), shared by all connections.
+    let saslContext: SASLContext
     let group: any EventLoopGroupProvider
     /// Reconnect backoff: base doubles per failure up to max, +-20 % jitter.
     public var backoffBase: Duration { .milliseconds(200) }
@@ -46,6 +48,7 @@ public final class KafkaClient: Sendable {
         self.logger = logger
         self.group = group
         self.tls = try config.tls.map { try TLSContextFactory.make($0, logger: logger) }
+        self.saslContext = try SASLContext(config: config.sasl, group: group.eventLoopGroup)
         state.withLock { s in
             for (i, address) in config.bootstrap.enumerated() {
                 s.endpoints[Int32(-1 - i)] = Endpoint(address: address)
@@ -98,7 +101,8 @@ public final class KafkaClient: Sendable {
     private func open(node: Int32, address: BrokerAddress) async throws -> BrokerConnection {
         do {
             let c = try await BrokerConnection.establish(
-                host: address.host, port: address.port, config: config, tls: tls, logger: logger, group: group)
+                host: address.host, port: address.port, config: config, tls: tls, logger: logger, group: group,
+                saslContext: saslContext)
             let stale = state.withLock { s -> BrokerConnection? in
                 let old = s.endpoints[node]?.connection
                 s.endpoints[node]?.connection = c
@@ -174,6 +178,7 @@ public final class KafkaClient: Sendable {
         } catch let e as KafkaConnectionError {
             if case .timedOut = e { forget(node: node, connection: c) }
             if case .closed = e { forget(node: node, connection: c) }
+            if case .connectionLost = e { forget(node: node, connection: c) }
             throw e
         }
     }
@@ -242,7 +247,7 @@ public final class KafkaClient: Sendable {
         case let e as KafkaResponseError: return e.code.isRetriable
         case let e as KafkaConnectionError:
             switch e {
-            case .timedOut, .closed, .connectFailed, .connectTimedOut: return true
+            case .timedOut, .closed, .connectionLost, .connectFailed, .connectTimedOut: return true
             default: return false
             }
         default: return false

@@ -4,6 +4,7 @@ public enum KafkaConnectionError: Error, Sendable, CustomStringConvertible {
     case timedOut(broker: String, api: String, after: Duration)
     case connectTimedOut(broker: String, after: Duration)
     case closed(broker: String)
+    case connectionLost(broker: String, reason: String)
     case invalidFrame(size: Int, max: Int, hint: String?)
     case unsupportedAPI(broker: String, api: String, ours: ClosedRange<Int16>, theirs: ClosedRange<Int16>?)
     case tls(broker: String, reason: String)
@@ -16,6 +17,7 @@ public enum KafkaConnectionError: Error, Sendable, CustomStringConvertible {
         case .timedOut(let b, let api, let d): return "broker \(b) did not answer \(api) within \(d)"
         case .connectTimedOut(let b, let d): return "connecting to broker \(b) timed out after \(d)"
         case .closed(let b): return "connection to broker \(b) closed"
+        case .connectionLost(let b, let r): return "connection to broker \(b) lost: \(r)"
         case .invalidFrame(let size, let max, let hint):
             return "invalid response frame of \(size) bytes (limit \(max))" + (hint.map { ": \($0)" } ?? "")
         case .unsupportedAPI(let b, let api, let ours, let theirs):

@@ -1,7 +1,33 @@
+import NIOCore
+import NIOPosix
+
+/// SASL state that outlives one connection: built once per cluster client, so that caches
+/// (the OAUTHBEARER token) are shared by all its connections.
+public struct SASLContext: Sendable {
+    public var oauthTokenProvider: OAuthTokenProvider?
+
+    public init(oauthTokenProvider: OAuthTokenProvider? = nil) {
+        self.oauthTokenProvider = oauthTokenProvider
+    }
+
+    /// The context for a cluster's SASL config: a token provider for OAUTHBEARER.
+    public init(
+        config: SASLConfig?, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) throws(KafkaConfigError) {
+        if let config, config.mechanism == .oauthBearer, let oauth = config.oauth {
+            oauthTokenProvider = try OAuthTokenProvider(config: oauth, group: group)
+        } else {
+            oauthTokenProvider = nil
+        }
+    }
+}
+
 /// Builds the session for a configured mechanism, resolving secrets at login time (so a
 /// rotated password file is used at the next connection).
 enum SASLSessions {
-    static func make(_ config: SASLConfig, host: String) async throws -> any SASLSession {
+    static func make(_ config: SASLConfig, host: String, context: SASLContext = SASLContext()) async throws
+        -> any SASLSession
+    {
         switch config.mechanism {
         case .plain:
             return PlainSASLSession(username: config.username ?? "", password: try resolvedPassword(config))
@@ -12,7 +38,16 @@ enum SASLSessions {
             return SCRAMSession(
                 algorithm: .sha512, username: config.username ?? "", password: try resolvedPassword(config))
         case .oauthBearer:
-            throw SASLError("OAUTHBEARER is not implemented yet")
+            if let provider = context.oauthTokenProvider { return try await provider.makeSession() }
+            // No long-lived provider (a connection opened outside a KafkaClient): one for this login.
+            guard let oauth = config.oauth else { throw SASLError("no oauthbearer settings configured") }
+            let provider: OAuthTokenProvider
+            do {
+                provider = try OAuthTokenProvider(config: oauth)
+            } catch {
+                throw SASLError(error.description)
+            }
+            return try await provider.makeSession()
         case .gssapi:
             throw SASLError("GSSAPI is not implemented yet")
         }

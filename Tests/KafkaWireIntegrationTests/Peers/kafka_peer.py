@@ -6,6 +6,7 @@ integration tests. Prints one JSON line with what it did, exits non-zero on fail
                 [--partitions N] [--key-prefix K] [--transactional commit|abort]
   kafka_peer.py create-topic BOOTSTRAP TOPIC PARTITIONS
   kafka_peer.py commit BOOTSTRAP GROUP TOPIC PARTITION OFFSET     (assign + commit, no rebalance)
+  kafka_peer.py --ca CA.pem ...   talks TLS (security.protocol=SSL) trusting that CA
 
 Every produce sends one record per batch (linger.ms=0, flush per message) unless --batch is
 given, because the test broker reports a wrong high watermark after multi-record batches.
@@ -18,8 +19,14 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 
+CA_FILE = None  # --ca: talk TLS, trusting this CA
+
+
 def base(bootstrap):
-    return {"bootstrap.servers": bootstrap, "socket.timeout.ms": 10000, "message.timeout.ms": 20000}
+    conf = {"bootstrap.servers": bootstrap, "socket.timeout.ms": 10000, "message.timeout.ms": 20000}
+    if CA_FILE:
+        conf.update({"security.protocol": "SSL", "ssl.ca.location": CA_FILE})
+    return conf
 
 
 def create_topic(a):
@@ -66,7 +73,10 @@ def produce(a):
 
 
 def commit(a):
-    c = Consumer({"bootstrap.servers": a.bootstrap, "group.id": a.group, "enable.auto.commit": False})
+    conf = base(a.bootstrap)
+    conf.update({"group.id": a.group, "enable.auto.commit": False})
+    conf.pop("message.timeout.ms")
+    c = Consumer(conf)
     try:
         c.commit(offsets=[TopicPartition(a.topic, a.partition, a.offset)], asynchronous=False)
     finally:
@@ -75,7 +85,9 @@ def commit(a):
 
 
 def main():
+    global CA_FILE
     ap = argparse.ArgumentParser()
+    ap.add_argument("--ca", help="use TLS and trust this CA file")
     sub = ap.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("create-topic")
     t.add_argument("bootstrap")
@@ -98,6 +110,7 @@ def main():
     co.add_argument("partition", type=int)
     co.add_argument("offset", type=int)
     a = ap.parse_args()
+    CA_FILE = a.ca
     {"create-topic": create_topic, "produce": produce, "commit": commit}[a.cmd](a)
 
 
