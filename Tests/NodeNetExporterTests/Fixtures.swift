@@ -64,3 +64,7 @@ enum ProcNetFixture {
         ProcNetTCP.parse(text, ipv6: ipv6).rows
     }
 }
+
+/// Tests that open real sockets and read /proc/net/tcp run one at a time: the kernel lists
+/// sockets page by page, so another test's sockets appearing mid-read can shift rows.
+let liveSocketLock = NSLock()

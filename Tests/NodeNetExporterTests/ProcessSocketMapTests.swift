@@ -22,6 +22,8 @@ import Testing
 
 /// Attributes a socket this test process owns, through the real /proc.
 @Test func mapsOwnListeningSocketToThisProcess() throws {
+    liveSocketLock.lock()
+    defer { liveSocketLock.unlock() }
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     #expect(fd >= 0)
     defer { close(fd) }
