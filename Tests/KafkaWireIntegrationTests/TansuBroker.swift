@@ -73,7 +73,8 @@ func kafkaPeerBlocking(_ args: [String]) throws -> [String: String] {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
         "Peers/kafka_peer.py")
     let out = try runTool("/usr/bin/env", ["python3", script.path] + args, timeout: 90)
-    let line = out.split(separator: "\n").last.map(String.init) ?? ""
+    // The JSON result line; librdkafka may log other lines.
+    let line = out.split(separator: "\n").last(where: { $0.hasPrefix("{") }).map(String.init) ?? ""
     guard let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
         throw TestFailure("kafka_peer.py printed \(out)")
     }
@@ -81,27 +82,35 @@ func kafkaPeerBlocking(_ args: [String]) throws -> [String: String] {
     return json.mapValues { "\($0)" }
 }
 
-/// Runs a tool to completion (bounded), returning stdout; non-zero exit is an error.
+/// Runs a tool to completion (bounded), returning stdout; non-zero exit is an error. stderr goes
+/// to a file (not a pipe nobody drains) and is quoted in errors.
 func runTool(_ path: String, _ args: [String], timeout: TimeInterval = 60) throws -> String {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
     let out = Pipe()
+    let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("tool-\(UUID().uuidString).err")
+    FileManager.default.createFile(atPath: errPath.path, contents: nil)
+    let errHandle = try FileHandle(forWritingTo: errPath)
+    defer {
+        try? errHandle.close()
+        try? FileManager.default.removeItem(at: errPath)
+    }
     p.standardOutput = out
-    p.standardError = out
+    p.standardError = errHandle
     try p.run()
     let deadline = Date().addingTimeInterval(timeout)
-    var data = Data()
-    // Read on this thread until EOF; the deadline kills a hung tool.
-    let killer = DispatchWorkItem { if p.isRunning { p.terminate() } }
+    // The deadline kills a hung tool; reading to EOF then returns.
+    let killer = DispatchWorkItem { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
-    data = out.fileHandleForReading.readDataToEndOfFile()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
     stopProcess(p, signal: SIGKILL, grace: .seconds(timeout))
     killer.cancel()
     let text = String(decoding: data, as: UTF8.self)
-    if Date() > deadline { throw TestFailure("\(args.joined(separator: " ")) timed out: \(text)") }
+    let errText = (try? String(contentsOf: errPath, encoding: .utf8)) ?? ""
+    if Date() > deadline { throw TestFailure("\(args.joined(separator: " ")) timed out: \(text) \(errText)") }
     guard p.terminationStatus == 0 else {
-        throw TestFailure("\(path) \(args.joined(separator: " ")) exited \(p.terminationStatus): \(text)")
+        throw TestFailure("\(path) \(args.joined(separator: " ")) exited \(p.terminationStatus): \(text) \(errText)")
     }
     return text
 }

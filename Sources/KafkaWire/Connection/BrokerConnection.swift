@@ -19,8 +19,13 @@ public final class BrokerConnection: Sendable {
     /// When the SASL session should be renewed (broker's session lifetime, KIP-368).
     private let renewAt = Mutex<ContinuousClock.Instant?>(nil)
 
-    init(broker: String, channel: any Channel, handler: KafkaClientHandler, clientId: String?) {
+    private let errors: ConnectionErrorBox
+
+    init(
+        broker: String, channel: any Channel, handler: KafkaClientHandler, clientId: String?, errors: ConnectionErrorBox
+    ) {
         self.broker = broker
+        self.errors = errors
         self.channel = channel
         self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
         self.clientId = clientId
@@ -32,6 +37,7 @@ public final class BrokerConnection: Sendable {
         maxFrameBytes: Int, group: any EventLoopGroup
     ) async throws -> BrokerConnection {
         let broker = "\(host):\(port)"
+        let errors = ConnectionErrorBox()
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout.timeAmount)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -44,7 +50,7 @@ public final class BrokerConnection: Sendable {
                         try ops.addHandler(NIOSSLClientHandler(context: tls, serverHostname: name))
                     }
                     try ops.addHandler(ByteToMessageHandler(KafkaFrameDecoder(maxFrameBytes: maxFrameBytes)))
-                    try ops.addHandler(KafkaClientHandler(broker: broker))
+                    try ops.addHandler(KafkaClientHandler(broker: broker, errorBox: errors))
                 }
             }
         let channel: any Channel
@@ -55,11 +61,33 @@ public final class BrokerConnection: Sendable {
         } catch {
             throw KafkaConnectionError.connectFailed(broker: broker, reason: "\(error)")
         }
-        // The handler is event-loop bound: wrap it on its loop.
-        return try await channel.eventLoop.submit {
-            let handler = try channel.pipeline.syncOperations.handler(type: KafkaClientHandler.self)
-            return BrokerConnection(broker: broker, channel: channel, handler: handler, clientId: clientId)
-        }.get()
+        // The handler is event-loop bound: wrap it on its loop. A TLS failure may already have
+        // torn the pipeline down: report its reason, not "handler not found".
+        do {
+            return try await channel.eventLoop.submit {
+                let handler = try channel.pipeline.syncOperations.handler(type: KafkaClientHandler.self)
+                return BrokerConnection(
+                    broker: broker, channel: channel, handler: handler, clientId: clientId, errors: errors)
+            }.get()
+        } catch {
+            throw Self.mapError(
+                errors.first ?? KafkaConnectionError.connectionLost(broker: broker, reason: "\(error)"), broker: broker)
+        }
+    }
+
+    /// NIO and TLS errors as `KafkaConnectionError`s that say what to check.
+    static func mapError(_ error: any Error, broker: String) -> any Error {
+        switch error {
+        case let e as NIOSSLError: return KafkaConnectionError.tls(broker: broker, reason: describeTLS(e))
+        case let e as BoringSSLError: return KafkaConnectionError.tls(broker: broker, reason: "\(e)")
+        case let e as IOError:
+            let hint =
+                e.errnoCode == ECONNRESET
+                ? " (a broker resets plaintext requests on a TLS listener: check the tls settings)" : ""
+            return KafkaConnectionError.connectionLost(broker: broker, reason: "\(e)\(hint)")
+        case let e as ChannelError: return KafkaConnectionError.connectionLost(broker: broker, reason: "\(e)")
+        default: return error
+        }
     }
 
     /// NIOSSL's errors, in words an operator can act on.
@@ -177,22 +205,20 @@ public final class BrokerConnection: Sendable {
             channel.close(promise: nil)
         }
         promise.futureResult.whenComplete { _ in deadline.cancel() }
-        channel.writeAndFlush(PendingRequest(correlationId: id, frame: frame, promise: promise), promise: nil)
-        if !channel.isActive { promise.fail(KafkaConnectionError.closed(broker: broker)) }
+        let errors = self.errors
+        loop.execute {
+            // Registration and write happen on the loop in order; a channel that died meanwhile
+            // (e.g. a failed TLS handshake) fails the request with the reason it died.
+            handler.value.register(correlationId: id, promise: promise, channelActive: channel.isActive)
+            channel.writeAndFlush(frame).whenFailure { error in
+                handler.value.fail(correlationId: id, error: errors.first ?? error)
+            }
+        }
         var buffer: ByteBuffer
         do {
             buffer = try await promise.futureResult.get()
-        } catch let e as NIOSSLError {
-            throw KafkaConnectionError.tls(broker: broker, reason: Self.describeTLS(e))
-        } catch let e as BoringSSLError {
-            throw KafkaConnectionError.tls(broker: broker, reason: "\(e)")
-        } catch let e as IOError {
-            let hint =
-                e.errnoCode == ECONNRESET
-                ? " (a broker resets plaintext requests on a TLS listener: check the tls settings)" : ""
-            throw KafkaConnectionError.connectionLost(broker: broker, reason: "\(e)\(hint)")
-        } catch let e as ChannelError {
-            throw KafkaConnectionError.connectionLost(broker: broker, reason: "\(e)")
+        } catch {
+            throw Self.mapError(error, broker: broker)
         }
         let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         var reader = KafkaReader(bytes)

@@ -1,10 +1,13 @@
 import NIOCore
+import Synchronization
 
-/// One outstanding request: its correlation id and where the response goes.
-struct PendingRequest {
-    var correlationId: Int32
-    var frame: ByteBuffer
-    var promise: EventLoopPromise<ByteBuffer>
+/// The first error of a connection, readable from outside the event loop (a TLS failure can
+/// close the channel before the caller gets hold of the handler).
+final class ConnectionErrorBox: Sendable {
+    private let error = Mutex<(any Error)?>(nil)
+
+    func record(_ e: any Error) { error.withLock { if $0 == nil { $0 = e } } }
+    var first: (any Error)? { error.withLock { $0 } }
 }
 
 /// Matches responses to requests by correlation id. Kafka answers requests on one connection
@@ -12,20 +15,30 @@ struct PendingRequest {
 /// wrong caller. Everything here runs on the channel's event loop.
 final class KafkaClientHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = PendingRequest
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private var pending: [Int32: EventLoopPromise<ByteBuffer>] = [:]
     private let broker: String
+    /// The first error seen: the reason the connection ends (e.g. a TLS verification failure),
+    /// which is more useful to callers than "closed".
+    private var firstError: (any Error)?
 
-    init(broker: String) {
+    private let errorBox: ConnectionErrorBox
+
+    init(broker: String, errorBox: ConnectionErrorBox) {
         self.broker = broker
+        self.errorBox = errorBox
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let request = unwrapOutboundIn(data)
-        pending[request.correlationId] = request.promise
-        context.write(wrapOutboundOut(request.frame), promise: promise)
+    /// Registers a request before its frame is written (both on the event loop). On a channel
+    /// that is already gone it fails at once with the reason the channel ended.
+    func register(correlationId: Int32, promise: EventLoopPromise<ByteBuffer>, channelActive: Bool) {
+        guard channelActive, !closed else {
+            promise.fail(firstError ?? KafkaConnectionError.closed(broker: broker))
+            return
+        }
+        pending[correlationId] = promise
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -47,12 +60,22 @@ final class KafkaClientHandler: ChannelDuplexHandler {
         pending.removeValue(forKey: correlationId)?.fail(error)
     }
 
+    private var closed = false
+
     func channelInactive(context: ChannelHandlerContext) {
-        failAll(KafkaConnectionError.closed(broker: broker))
+        closed = true
+        // The TLS handler may report why it closed right after closing: let that error reach
+        // errorCaught first, then fail what is left with the best reason known.
+        let broker = self.broker
+        context.eventLoop.assumeIsolated().execute {
+            self.failAll(self.firstError ?? KafkaConnectionError.closed(broker: broker))
+        }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if firstError == nil { firstError = error }
+        errorBox.record(error)
         failAll(error)
         context.close(promise: nil)
     }
