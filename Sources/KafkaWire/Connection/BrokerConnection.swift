@@ -206,11 +206,12 @@ public final class BrokerConnection: Sendable {
         }
         promise.futureResult.whenComplete { _ in deadline.cancel() }
         let errors = self.errors
+        let bytes = frame
         loop.execute {
             // Registration and write happen on the loop in order; a channel that died meanwhile
             // (e.g. a failed TLS handshake) fails the request with the reason it died.
             handler.value.register(correlationId: id, promise: promise, channelActive: channel.isActive)
-            channel.writeAndFlush(frame).whenFailure { error in
+            channel.writeAndFlush(bytes).whenFailure { error in
                 handler.value.fail(correlationId: id, error: errors.first ?? error)
             }
         }
