@@ -51,6 +51,9 @@ if [ "$ONLY_INTEGRATION" = 0 ]; then
   step lint swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
   # Generated Kafka messages must match the specs (shared/ lies beside the repository).
   step codegen-check python3 scripts/kafka-codegen/generate.py --check
+  # Alert and recording rules, with their unit tests.
+  step rules-check bash -c 'promtool check rules deploy/prometheus/rules/*.yml'
+  step rules-test bash -c 'cd deploy/prometheus/tests && promtool test rules *.test.yml'
   step build-debug swift build
   # One process per test target: the CPU-heavy codec fuzz and round-trip tests would otherwise
   # starve the timing-bound HTTP and scrape-deadline tests of the 2-core cooperative pool.
