@@ -9,8 +9,10 @@ import Testing
     func makeFiles(_ dir: String, _ files: [(String, String, Int)]) throws {
         for (partition, file, size) in files {
             try FileManager.default.createDirectory(atPath: dir + "/" + partition, withIntermediateDirectories: true)
-            FileManager.default.createFile(
-                atPath: dir + "/" + partition + "/" + file, contents: Data(repeating: 0x61, count: size))
+            let path = dir + "/" + partition + "/" + file
+            guard FileManager.default.createFile(atPath: path, contents: Data(repeating: 0x61, count: size)) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            }
         }
     }
 

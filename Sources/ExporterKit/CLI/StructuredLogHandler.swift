@@ -23,15 +23,27 @@ public struct StructuredLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    public func log(event: LogEvent) {
+        var extra = event.metadata ?? [:]
+        if let error = event.error { extra["err"] = "\(error)" }
+        emit(level: event.level, message: event.message, metadata: extra, file: event.file, line: event.line)
+    }
+
     public func log(
         level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
         file: String, function: String, line: UInt
+    ) {
+        emit(level: level, message: message, metadata: explicit ?? [:], file: file, line: line)
+    }
+
+    private func emit(
+        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata, file: String, line: UInt
     ) {
         var fields: [(String, String)] = [
             ("ts", Self.timestamp()), ("level", Self.name(level)), ("source", "\(Self.basename(file)):\(line)"),
             ("msg", message.description),
         ]
-        let merged = self.metadata.merging(explicit ?? [:]) { _, new in new }
+        let merged = self.metadata.merging(explicit) { _, new in new }
         for key in merged.keys.sorted() { fields.append((key, "\(merged[key]!)")) }
         var out: String
         switch format {

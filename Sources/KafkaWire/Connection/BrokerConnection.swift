@@ -206,12 +206,12 @@ public final class BrokerConnection: Sendable {
         }
         promise.futureResult.whenComplete { _ in deadline.cancel() }
         let errors = self.errors
-        let bytes = frame
+        let outgoing = frame
         loop.execute {
             // Registration and write happen on the loop in order; a channel that died meanwhile
             // (e.g. a failed TLS handshake) fails the request with the reason it died.
             handler.value.register(correlationId: id, promise: promise, channelActive: channel.isActive)
-            channel.writeAndFlush(bytes).whenFailure { error in
+            channel.writeAndFlush(outgoing).whenFailure { error in
                 handler.value.fail(correlationId: id, error: errors.first ?? error)
             }
         }
