@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "KafkaWire", targets: ["KafkaWire"]),
         .executable(name: "nodenet-exporter", targets: ["NodeNetExporter"]),
         .executable(name: "cluster-exporter", targets: ["ClusterExporter"]),
+        .executable(name: "lag-exporter", targets: ["LagExporter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -91,6 +92,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "LagExporter",
+            dependencies: [
+                "ExporterKit",
+                "KafkaWire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "records-bench",
             dependencies: ["KafkaWire"],
             path: "Benchmarks/RecordsBench",
@@ -116,6 +126,11 @@ let package = Package(
         .testTarget(
             name: "ClusterExporterTests",
             dependencies: ["ClusterExporter", "ExporterKit", "KafkaWire"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LagExporterTests",
+            dependencies: ["LagExporter", "KafkaWire"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

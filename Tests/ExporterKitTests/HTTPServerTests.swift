@@ -304,10 +304,19 @@ private func get(
 }
 
 @Test func closeStopsAcceptingConnections() async throws {
-    let server = HTTPServer(
-        addresses: [ListenAddress(host: "127.0.0.1", port: 0)], webConfig: try WebConfigStore(path: nil),
-        responder: makeRoutes(), logger: quietLogger)
-    try await server.bind()
+    // A port below the ephemeral range (32768+): parallel tests binding port 0 cannot be handed
+    // this port right after we close it, which would make the check below pass for the wrong reason.
+    var bound: HTTPServer?
+    for candidate in (20000..<30000).shuffled().prefix(50) {
+        let s = HTTPServer(
+            addresses: [ListenAddress(host: "127.0.0.1", port: candidate)], webConfig: try WebConfigStore(path: nil),
+            responder: makeRoutes(), logger: quietLogger)
+        if (try? await s.bind()) != nil {
+            bound = s
+            break
+        }
+    }
+    let server = try #require(bound, "no free port below the ephemeral range")
     let port = try #require(server.localAddresses.first?.port)
     #expect(try await get(port, "/-/healthy").status == 200)
     await server.close()
