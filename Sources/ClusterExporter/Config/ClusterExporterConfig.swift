@@ -42,12 +42,15 @@ struct ClusterConfig: Decodable, Sendable, Equatable {
     var scrapeTimeout: ConfigDuration
     var logDirs: LogDirsOptions
     var sidecar: SidecarConfig?
+    /// Cap of distinct `topic` label values per metric; the rest is summed into "other".
+    var maxTopics: Int
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name
         case scrapeTimeout = "scrape_timeout"
         case logDirs = "log_dirs"
         case sidecar
+        case maxTopics = "max_topics"
     }
 
     init(
@@ -59,6 +62,7 @@ struct ClusterConfig: Decodable, Sendable, Equatable {
         self.scrapeTimeout = ConfigDuration(scrapeTimeout)
         self.logDirs = logDirs
         self.sidecar = sidecar
+        self.maxTopics = 1000
     }
 
     init(from decoder: any Decoder) throws {
@@ -72,6 +76,8 @@ struct ClusterConfig: Decodable, Sendable, Equatable {
         if scrapeTimeout.duration <= .zero { throw decoder.invalid(CodingKeys.scrapeTimeout, "must be positive") }
         logDirs = try c.decodeIfPresent(LogDirsOptions.self, forKey: .logDirs) ?? LogDirsOptions()
         sidecar = try c.decodeIfPresent(SidecarConfig.self, forKey: .sidecar)
+        maxTopics = try c.decodeIfPresent(Int.self, forKey: .maxTopics) ?? 1000
+        if maxTopics < 0 { throw decoder.invalid(CodingKeys.maxTopics, "must be >= 0 (0: every topic is \"other\")") }
     }
 }
 

@@ -49,9 +49,15 @@ enum ClusterMetrics {
                     "Partitions whose ISR is smaller than min.insync.replicas (topic config, else broker default).",
                     [c], Double(u))
             }
-            for (topic, n) in h.topicPartitions.sorted(by: { $0.key < $1.key }) {
-                f.gauge("topic_partitions", "Partitions of the topic.", [c, ("topic", topic)], Double(n))
+            let (shown, folded) = capTopics(h.topicPartitions.mapValues(Int64.init), max: s.maxTopics)
+            for (topic, n) in shown {
+                f.gauge(
+                    "topic_partitions",
+                    "Partitions of the topic (topics past max_topics are summed in topic=\"other\").",
+                    [c, ("topic", topic)], Double(n))
             }
+            f.gauge(
+                "topics_folded", "Topics summed into topic=\"other\" because of max_topics.", [c], Double(folded))
         }
         var topicBytes: [String: Int64] = [:]
         for d in s.logDirs {
@@ -73,7 +79,7 @@ enum ClusterMetrics {
             }
             for (t, b) in d.topicBytes { topicBytes[t, default: 0] += b }
         }
-        for (t, b) in topicBytes.sorted(by: { $0.key < $1.key }) {
+        for (t, b) in capTopics(topicBytes, max: s.maxTopics).shown {
             f.bytes(
                 "topic_size_bytes", "Bytes of the topic's partitions over all replicas and log dirs.",
                 [c, ("topic", t)], b)
@@ -84,6 +90,24 @@ enum ClusterMetrics {
             add(t, prefix: "broker_", scope: "the broker", labels: [c, ("broker", broker)], to: &f)
         }
         add(totals.cluster, prefix: "", scope: "all brokers", labels: [c], to: &f)
+    }
+
+    /// Keeps the `max` largest topics (ties by name) and sums the rest into "other", so the
+    /// topic label stays bounded on clusters with thousands of topics.
+    static func capTopics(_ values: [String: Int64], max: Int) -> (shown: [(String, Int64)], folded: Int) {
+        let ranked = values.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        var shown = ranked.prefix(max).map { ($0.key, $0.value) }
+        let rest = ranked.dropFirst(max)
+        if !rest.isEmpty {
+            let sum = rest.reduce(0) { $0 + $1.value }
+            // A real topic named "other" shares the bucket rather than duplicating the series.
+            if let i = shown.firstIndex(where: { $0.0 == "other" }) {
+                shown[i].1 += sum
+            } else {
+                shown.append(("other", sum))
+            }
+        }
+        return (shown.sorted { $0.0 < $1.0 }, rest.count)
     }
 
     private static func add(

@@ -32,6 +32,7 @@ final class ClusterScraper: Sendable {
             failures.record("timeout", error: error, metadata: ["timeout": "\(config.scrapeTimeout)"])
             snapshot = ClusterSnapshot(cluster: name, up: false)
         }
+        snapshot.maxTopics = config.maxTopics
         let elapsed = ContinuousClock.now - start
         snapshot.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return snapshot

@@ -14,6 +14,8 @@ struct ClusterSnapshot: Sendable, Equatable {
     var health: ClusterHealth?
     var logDirs: [LogDirReport] = []
     var requests: [Request] = []
+    /// Distinct `topic` label values allowed per metric (the rest becomes "other").
+    var maxTopics = 1000
 
     init(cluster: String, up: Bool) {
         self.cluster = cluster
