@@ -106,6 +106,12 @@ let package = Package(
             path: "Benchmarks/RecordsBench",
             swiftSettings: swiftSettings
         ),
+        // Process, port and test-broker helpers shared by the test targets that run real peers.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ExporterKitTests",
             dependencies: ["ExporterKit"],
@@ -119,13 +125,13 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaWireIntegrationTests",
-            dependencies: ["KafkaWire"],
+            dependencies: ["KafkaWire", "TestSupport"],
             exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ClusterExporterTests",
-            dependencies: ["ClusterExporter", "ExporterKit", "KafkaWire"],
+            dependencies: ["ClusterExporter", "ExporterKit", "KafkaWire", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import ExporterKit
 import Foundation
+import TestSupport
 import Testing
 
 @testable import ClusterExporter
@@ -82,11 +83,6 @@ import Testing
         #expect(ServerProperties(parsing: "broker.id: 2\nlog.dir=/x\n").logDirs == ["/x"])
         #expect(ServerProperties(parsing: "").logDirs == ["/tmp/kafka-logs"])
     }
-}
-
-func packageRoot() -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
 }
 
 /// The built `cluster-exporter` binary (built by `swift build --build-tests`).

