@@ -21,7 +21,7 @@ func logfmtQuoting(value: String, expected: String) {
         ("\u{1}\u{1f}", #"\u0001\u001f"#), ("ü €", "ü €"), ("\u{7f}", "\u{7f}"),
     ])
 func jsonEscaping(value: String, expected: String) {
-    #expect(StructuredLogHandler.jsonEscape(value) == expected)
+    #expect(JSONText.escape(value) == expected)
 }
 
 @Test func levelNamesMatchPrometheus() {

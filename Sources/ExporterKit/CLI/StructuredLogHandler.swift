@@ -51,7 +51,7 @@ public struct StructuredLogHandler: LogHandler {
             out = fields.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ")
         case .json:
             out =
-                "{" + fields.map { "\"\(Self.jsonEscape($0.0))\":\"\(Self.jsonEscape($0.1))\"" }.joined(separator: ",")
+                "{" + fields.map { JSONText.quoted($0.0) + ":" + JSONText.quoted($0.1) }.joined(separator: ",")
                 + "}"
         }
         out += "\n"
@@ -77,25 +77,7 @@ public struct StructuredLogHandler: LogHandler {
         let needsQuotes =
             v.isEmpty || v.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0.asciiValue.map { $0 < 0x20 } ?? false }
         guard needsQuotes else { return v }
-        return "\"" + jsonEscape(v) + "\""
-    }
-
-    static func jsonEscape(_ v: String) -> String {
-        var out = ""
-        for scalar in v.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        return JSONText.quoted(v)
     }
 
     /// RFC 3339 UTC with milliseconds, without Foundation's formatters.

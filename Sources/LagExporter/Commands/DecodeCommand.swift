@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExporterKit
 import KafkaWire
 
 /// `lag-exporter decode`: `KEY_HEX VALUE_HEX` lines (`-` for a null value) on stdin, one JSON
@@ -20,7 +21,7 @@ struct DecodeCommand: ParsableCommand {
 
     static func decodeLine(_ fields: [String], number: Int) -> String {
         func failure(_ message: String) -> String {
-            "{\"line\":\(number),\"error\":\(JSONObject.quote(message))}"
+            "{\"line\":\(number),\"error\":\(JSONText.quoted(message))}"
         }
         guard fields.count == 2 else { return failure("expected 2 fields (KEY_HEX VALUE_HEX), got \(fields.count)") }
         guard let key = hex(fields[0]) else { return failure("key is not hex") }

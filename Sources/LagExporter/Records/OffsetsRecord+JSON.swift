@@ -1,3 +1,4 @@
+import ExporterKit
 import KafkaWire
 
 /// The `lag-exporter decode` JSON line of a record (field order fixed, for diffing).
@@ -85,36 +86,18 @@ struct JSONObject {
     private var parts: [String] = []
 
     mutating func add(_ key: String, _ value: Value) {
-        parts.append(Self.quote(key) + ":" + Self.render(value))
+        parts.append(JSONText.quoted(key) + ":" + Self.render(value))
     }
 
     var text: String { "{" + parts.joined(separator: ",") + "}" }
 
     static func render(_ v: Value) -> String {
         switch v {
-        case .string(let s): return quote(s)
+        case .string(let s): return JSONText.quoted(s)
         case .int(let i): return String(i)
         case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         case .raw(let r): return r
         }
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
     }
 }
