@@ -34,7 +34,7 @@ final class ClusterScraper: Sendable {
         }
         snapshot.maxTopics = config.maxTopics
         let elapsed = ContinuousClock.now - start
-        snapshot.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        snapshot.seconds = elapsed.seconds
         return snapshot
     }
 
@@ -126,7 +126,7 @@ final class ClusterScraper: Sendable {
         let result: Result<T, any Error>
         do { result = .success(try await body()) } catch { result = .failure(error) }
         let d = ContinuousClock.now - start
-        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        let seconds = d.seconds
         var error: (any Error)?
         if case .failure(let e) = result { error = e }
         var metadata: Logger.Metadata = ["api": "\(api)"]

@@ -170,11 +170,3 @@ final class OutcomeBoard: Sendable {
         return (waiter, s.outcomes.compactMap { $0 })
     }
 }
-
-extension Duration {
-    /// Seconds as a Double, for metrics.
-    public var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}

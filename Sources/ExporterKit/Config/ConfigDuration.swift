@@ -5,8 +5,7 @@ public struct ConfigDuration: Decodable, Sendable, Equatable, Comparable, Custom
 
     public init(_ duration: Duration) {
         self.duration = duration
-        let (s, atto) = duration.components
-        text = atto == 0 ? "\(s)s" : "\(s * 1000 + atto / 1_000_000_000_000_000)ms"
+        text = duration.components.attoseconds == 0 ? "\(duration.components.seconds)s" : "\(duration.milliseconds)ms"
     }
 
     public init?(parsing text: String) {

@@ -1,3 +1,5 @@
+import ExporterKit
+
 /// What one partition of a Fetch returned.
 public struct FetchedPartition: Sendable {
     public var highWatermark: Int64
@@ -49,8 +51,7 @@ extension KafkaClient {
                     KafkaResponseError(api: "Fetch", code: .leaderNotAvailable, context: "\(tp)"))
             }
         }
-        let (seconds, atto) = maxWait.components
-        let waitMs = Int32(min(seconds * 1000 + atto / 1_000_000_000_000_000, 30_000))
+        let waitMs = Int32(min(maxWait.milliseconds, 30_000))
         let batch = await withTaskGroup(of: [TopicPartition: Result<FetchedPartition, any Error>].self) { group in
             for (leader, tps) in byLeader {
                 group.addTask {

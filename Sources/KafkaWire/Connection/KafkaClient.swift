@@ -1,3 +1,4 @@
+import ExporterKit
 import Logging
 import NIOCore
 import NIOSSL
@@ -135,7 +136,7 @@ public final class KafkaClient: Sendable {
     }
 
     static func format(_ d: Duration) -> String {
-        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        let ms = d.milliseconds
         return ms >= 1000 ? "\(ms / 1000)s" : "\(ms)ms"
     }
 
