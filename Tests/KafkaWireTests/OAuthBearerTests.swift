@@ -276,7 +276,7 @@ private func endpointConfig(_ url: String, secret: String = clientSecret, caFile
         }
     }
     // A CA file that does not exist is a config error.
-    #expect(throws: KafkaConfigError.self) {
+    #expect(throws: ConfigError.self) {
         try OAuthTokenProvider(config: try endpointConfig("https://idp/token", caFile: dir + "/none.pem"))
     }
 }

@@ -1,3 +1,4 @@
+import ExporterKit
 import Foundation
 import NIOCore
 import NIOPosix
@@ -57,20 +58,21 @@ public final class OAuthTokenProvider: Sendable, CustomStringConvertible {
     public init(
         config: OAuthBearerConfig, timeout: Duration = .seconds(10), defaultLifetime: Duration = .seconds(60),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    ) throws(KafkaConfigError) {
+    ) throws(ConfigError) {
         extensions = config.extensions
         self.defaultLifetime = defaultLifetime
         for (key, value) in config.extensions {
             do {
                 try OAuthBearerSession.validateExtension(key: key, value: value)
             } catch {
-                throw KafkaConfigError("sasl.oauthbearer.extensions", error.message)
+                throw ConfigError(keyPath: "sasl.oauthbearer.extensions", message: error.message)
             }
         }
         if let url = config.tokenEndpoint {
             guard let id = config.clientId, let secret = config.clientSecret else {
-                throw KafkaConfigError(
-                    "sasl.oauthbearer.client_id", "client_id and a client secret are required with token_endpoint")
+                throw ConfigError(
+                    keyPath: "sasl.oauthbearer.client_id",
+                    message: "client_id and a client secret are required with token_endpoint")
             }
             let client = try TokenEndpointClient(url: url, caFile: config.caFile, timeout: timeout, group: group)
             source = .endpoint(client, clientId: id, clientSecret: secret, scope: config.scope)
@@ -79,7 +81,7 @@ public final class OAuthTokenProvider: Sendable, CustomStringConvertible {
         } else if let token = config.token {
             source = .fixed(token)
         } else {
-            throw KafkaConfigError("sasl.oauthbearer", "no token, token_file, token_env or token_endpoint")
+            throw ConfigError(keyPath: "sasl.oauthbearer", message: "no token, token_file, token_env or token_endpoint")
         }
     }
 

@@ -1,3 +1,4 @@
+import ExporterKit
 import NIOCore
 import NIOPosix
 
@@ -13,7 +14,7 @@ public struct SASLContext: Sendable {
     /// The context for a cluster's SASL config: a token provider for OAUTHBEARER.
     public init(
         config: SASLConfig?, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    ) throws(KafkaConfigError) {
+    ) throws(ConfigError) {
         if let config, config.mechanism == .oauthBearer, let oauth = config.oauth {
             oauthTokenProvider = try OAuthTokenProvider(config: oauth, group: group)
         } else {

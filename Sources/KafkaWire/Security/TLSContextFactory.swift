@@ -1,3 +1,4 @@
+import ExporterKit
 import Logging
 import NIOSSL
 
@@ -12,43 +13,32 @@ enum TLSContextFactory {
         } else if let ca = t.caFile {
             do {
                 let roots = try NIOSSLCertificate.fromPEMFile(ca)
-                guard !roots.isEmpty else { throw KafkaConfigError("tls.ca_file", "no certificate in \(ca)") }
+                guard !roots.isEmpty else {
+                    throw ConfigError(keyPath: "tls.ca_file", message: "no certificate in \(ca)")
+                }
                 tls.trustRoots = .certificates(roots)
-            } catch let e as KafkaConfigError {
+            } catch let e as ConfigError {
                 throw e
             } catch {
-                throw KafkaConfigError("tls.ca_file", "cannot load \(ca): \(error)")
+                throw ConfigError(keyPath: "tls.ca_file", message: "cannot load \(ca): \(error)")
             }
         }
         if let certFile = t.certFile, let keyFile = t.keyFile {
             do {
                 tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certFile).map { .certificate($0) }
             } catch {
-                throw KafkaConfigError("tls.cert_file", "cannot load \(certFile): \(error)")
+                throw ConfigError(keyPath: "tls.cert_file", message: "cannot load \(certFile): \(error)")
             }
             do {
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
             } catch {
-                throw KafkaConfigError("tls.key_file", "cannot load \(keyFile): \(error)")
+                throw ConfigError(keyPath: "tls.key_file", message: "cannot load \(keyFile): \(error)")
             }
         }
         do {
             return try NIOSSLContext(configuration: tls)
         } catch {
-            throw KafkaConfigError("tls", "invalid TLS settings: \(error)")
+            throw ConfigError(keyPath: "tls", message: "invalid TLS settings: \(error)")
         }
     }
-}
-
-/// A cluster config problem found when building the client (files that cannot be loaded).
-public struct KafkaConfigError: Error, Sendable, CustomStringConvertible {
-    public var keyPath: String
-    public var message: String
-
-    init(_ keyPath: String, _ message: String) {
-        self.keyPath = keyPath
-        self.message = message
-    }
-
-    public var description: String { "\(keyPath): \(message)" }
 }

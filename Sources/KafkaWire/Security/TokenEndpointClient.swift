@@ -1,3 +1,4 @@
+import ExporterKit
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -31,16 +32,16 @@ struct TokenEndpointClient: Sendable {
     init(
         url: String, caFile: String?, timeout: Duration = .seconds(10), maxResponseBytes: Int = 1 << 20,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    ) throws(KafkaConfigError) {
+    ) throws(ConfigError) {
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             scheme == "http" || scheme == "https", var host = components.host, !host.isEmpty
         else {
-            throw KafkaConfigError("sasl.oauthbearer.token_endpoint", "not a valid http(s) URL")
+            throw ConfigError(keyPath: "sasl.oauthbearer.token_endpoint", message: "not a valid http(s) URL")
         }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         let port = components.port ?? (scheme == "https" ? 443 : 80)
         guard (1...65535).contains(port) else {
-            throw KafkaConfigError("sasl.oauthbearer.token_endpoint", "invalid port \(port)")
+            throw ConfigError(keyPath: "sasl.oauthbearer.token_endpoint", message: "invalid port \(port)")
         }
         let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         self.scheme = scheme
@@ -59,19 +60,19 @@ struct TokenEndpointClient: Sendable {
                 do {
                     let roots = try NIOSSLCertificate.fromPEMFile(caFile)
                     guard !roots.isEmpty else {
-                        throw KafkaConfigError("sasl.oauthbearer.ca_file", "no certificate in \(caFile)")
+                        throw ConfigError(keyPath: "sasl.oauthbearer.ca_file", message: "no certificate in \(caFile)")
                     }
                     config.trustRoots = .certificates(roots)
-                } catch let e as KafkaConfigError {
+                } catch let e as ConfigError {
                     throw e
                 } catch {
-                    throw KafkaConfigError("sasl.oauthbearer.ca_file", "cannot load \(caFile): \(error)")
+                    throw ConfigError(keyPath: "sasl.oauthbearer.ca_file", message: "cannot load \(caFile): \(error)")
                 }
             }
             do {
                 tls = try NIOSSLContext(configuration: config)
             } catch {
-                throw KafkaConfigError("sasl.oauthbearer", "invalid TLS settings: \(error)")
+                throw ConfigError(keyPath: "sasl.oauthbearer", message: "invalid TLS settings: \(error)")
             }
         } else {
             tls = nil
