@@ -20,10 +20,9 @@ final class KafkaClientHandler: ChannelDuplexHandler {
 
     private var pending: [Int32: EventLoopPromise<ByteBuffer>] = [:]
     private let broker: String
+
     /// The first error seen: the reason the connection ends (e.g. a TLS verification failure),
     /// which is more useful to callers than "closed".
-    private var firstError: (any Error)?
-
     private let errorBox: ConnectionErrorBox
 
     init(broker: String, errorBox: ConnectionErrorBox) {
@@ -35,7 +34,7 @@ final class KafkaClientHandler: ChannelDuplexHandler {
     /// that is already gone it fails at once with the reason the channel ended.
     func register(correlationId: Int32, promise: EventLoopPromise<ByteBuffer>, channelActive: Bool) {
         guard channelActive, !closed else {
-            promise.fail(firstError ?? KafkaConnectionError.closed(broker: broker))
+            promise.fail(errorBox.first ?? KafkaConnectionError.closed(broker: broker))
             return
         }
         pending[correlationId] = promise
@@ -68,13 +67,12 @@ final class KafkaClientHandler: ChannelDuplexHandler {
         // errorCaught first, then fail what is left with the best reason known.
         let broker = self.broker
         context.eventLoop.assumeIsolated().execute {
-            self.failAll(self.firstError ?? KafkaConnectionError.closed(broker: broker))
+            self.failAll(self.errorBox.first ?? KafkaConnectionError.closed(broker: broker))
         }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if firstError == nil { firstError = error }
         errorBox.record(error)
         failAll(error)
         context.close(promise: nil)
