@@ -18,19 +18,19 @@ public enum Direction: Int, Sendable, CaseIterable {
 
 /// Classifies sockets given the set of locally listened ports.
 public struct ConnectionClassifier: Sendable {
-    private var listening: [UInt64] = Array(repeating: 0, count: 1024)
+    private var listening = PortSet()
 
     public init() {}
 
     /// Listeners of both files must be known before classifying: a JVM listens on a
     /// dual-stack tcp6 socket while its IPv4 clients' rows are in tcp.
     public mutating func addListener(port: UInt16) {
-        listening[Int(port) >> 6] |= 1 << (UInt64(port) & 63)
+        listening.insert(port)
     }
 
     @inline(__always)
     public func isListening(_ port: UInt16) -> Bool {
-        listening[Int(port) >> 6] & (1 << (UInt64(port) & 63)) != 0
+        listening.contains(port)
     }
 
     /// Direction and the service port the connection is about: the local port for inbound

@@ -3,8 +3,7 @@ import ExporterKit
 /// The ports that get their own `port` label; everything else is `other`. Ports are the
 /// only open-ended label of the TCP metrics, so this bounds their cardinality.
 public struct PortAllowlist: Sendable, Equatable {
-    /// Bit per port.
-    private var bits: [UInt64]
+    private var set: PortSet
 
     /// Kafka (9092-9094 incl. SSL/SASL and KRaft controller listeners), ZooKeeper (2181 client,
     /// 2182 TLS, 2888 quorum, 3888 election), Kafka Connect (8083), Schema Registry (8081),
@@ -12,8 +11,7 @@ public struct PortAllowlist: Sendable, Equatable {
     public static let defaultSpec = "1099,2181,2182,2888,3888,5556,7071,8081,8082,8083,8088,9092,9093,9094,9404,9999"
 
     public init(ports: [UInt16]) {
-        bits = Array(repeating: 0, count: 1024)
-        for p in ports { bits[Int(p) >> 6] |= 1 << (UInt64(p) & 63) }
+        set = PortSet(ports)
     }
 
     /// Parses `9092,2181,8000-8010`.
@@ -38,9 +36,7 @@ public struct PortAllowlist: Sendable, Equatable {
     }
 
     @inline(__always)
-    public func contains(_ port: UInt16) -> Bool {
-        bits[Int(port) >> 6] & (1 << (UInt64(port) & 63)) != 0
-    }
+    public func contains(_ port: UInt16) -> Bool { set.contains(port) }
 
     public var ports: [UInt16] {
         (0...UInt16.max).filter { contains($0) }
