@@ -84,7 +84,12 @@ import Testing
     @Test func unknownLagsAreIgnored() {
         #expect(Self.status([1, 2, 3], lags: [nil, 5, 6], currentLag: 6, now: 2000) == .warn)
         #expect(Self.status([1, 2, 3], lags: [nil, 6, 5], currentLag: 6, now: 2000) == .ok)
-        #expect(Self.status([1, 2, 3], lags: [nil, nil, nil], currentLag: 6, now: 2000) == .warn)
+        // Replayed history only (no known lag): the lag rules do not apply, no false WARN.
+        #expect(Self.status([1, 2, 3], lags: [nil, nil, nil], currentLag: 6, now: 2000) == .ok)
+        // One live commit after replayed ones shows no trend yet: not WARN.
+        #expect(Self.status([1, 2, 3], lags: [nil, nil, 6], currentLag: 6, now: 2000) == .ok)
+        // ... but a stuck offset is a STALL whatever the lags.
+        #expect(Self.status([3, 3, 3], lags: [nil, nil, 6], currentLag: 6, now: 2000) == .stall)
     }
 
     @Test func completeIsTheFilledShareOfTheRing() {

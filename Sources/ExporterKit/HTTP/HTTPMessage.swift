@@ -71,7 +71,7 @@ public protocol HTTPResponder: Sendable {
 }
 
 extension String {
-    func removingPercentEncodingLenient() -> String {
+    public func removingPercentEncodingLenient() -> String {
         var bytes: [UInt8] = []
         var it = Array(utf8.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: " ") : $0 })[...]
         while let b = it.popFirst() {

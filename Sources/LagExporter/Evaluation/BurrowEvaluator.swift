@@ -75,14 +75,17 @@ public enum BurrowEvaluator {
             }
         }
 
+        // Unknown lags (commits replayed from history before the exporter started) are ignored.
+        // Burrow never has them; we do better: with no known lag the lag rules say nothing, and
+        // "lags never decrease" needs two known lags unless every lag is known (Burrow's case).
         let lags = commits.compactMap(\.lag)
-        if !lags.contains(where: { $0 <= settings.allowedLag }) {
+        if !lags.isEmpty && !lags.contains(where: { $0 <= settings.allowedLag }) {
             if commits.allSatisfy({ $0.offset == first.offset }) {
                 result.status = .stall
                 return result
             }
             let decreases = zip(lags, lags.dropFirst()).contains { $1 < $0 }
-            if !decreases {
+            if !decreases && (lags.count >= 2 || lags.count == commits.count) {
                 result.status = .warn
                 return result
             }

@@ -1,0 +1,41 @@
+import ArgumentParser
+import ExporterKit
+import Logging
+
+/// Serves `/metrics`, the Burrow API and the status page (the default subcommand).
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve metrics (default).")
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .customLong("config.file"), help: ArgumentHelp("YAML file listing the clusters.", valueName: "file"))
+    var configFile: String
+
+    func run() async throws {
+        let logger = ExporterRuntime.bootstrapLogging(common, label: "lag-exporter")
+        let clusters: LagClusters
+        do {
+            clusters = try LagClusters(path: configFile, logger: logger)
+        } catch {
+            logger.error("invalid configuration", metadata: ["err": "\(error)"])
+            throw ExitCode.failure
+        }
+        var runtime = ExporterRuntime(
+            build: LagExporterCommand.build, namespace: "kafka_lag", options: common, defaultPort: 9573,
+            logger: logger, collectors: [LagCollector(clusters: clusters)])
+        let path = configFile
+        runtime.isReady = { clusters.isReady }
+        runtime.reloadConfig = { await clusters.reload() }
+        runtime.watchedFiles = { [path] }
+        runtime.landingExtras = { StatusPage.render(clusters.views().map(\.view)) }
+        runtime.extraRoutes = [(prefix: "/v3/", responder: BurrowAPI(clusters: clusters))]
+        do {
+            try await runtime.run()
+        } catch {
+            logger.error("exiting", metadata: ["err": "\(error)"])
+            await clusters.stopAll()
+            throw ExitCode.failure
+        }
+        await clusters.stopAll()
+    }
+}

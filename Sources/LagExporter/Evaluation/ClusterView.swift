@@ -1,0 +1,87 @@
+import KafkaWire
+
+/// A cluster as a scrape, the Burrow API and the status page see it: evaluated at one instant.
+struct ClusterView: Sendable {
+    var name: String
+    var progress: IngestProgress
+    var stats: IngestStats
+    /// Evaluated groups, by name; empty until ingest caught up (replayed history is not reported).
+    var groups: [GroupView]
+    /// Log-end and log-start offsets of consumed partitions.
+    var partitions: [TopicPartition: (logEnd: Int64?, oldest: Int64?)]
+}
+
+struct GroupView: Sendable {
+    var name: String
+    var evaluation: BurrowEvaluator.GroupEvaluation
+    /// Every partition with commits, evaluated or not (those without a known log-end offset
+    /// are listed with `evaluation == nil`).
+    var partitions: [PartitionView]
+    var meta: GroupMeta?
+    var commits: Int64
+    /// Largest known lag in seconds over the group's partitions.
+    var maxLagSeconds: Double?
+}
+
+struct PartitionView: Sendable {
+    var topic: String
+    var partition: Int32
+    var committed: CommitSample
+    var evaluation: PartitionEvaluation?
+    var lagSeconds: Double?
+}
+
+extension LagStore {
+    /// Evaluates every group with Burrow's rules at `now` (ms).
+    func view(now: Int64) -> ClusterView {
+        let settings = config.evaluator.settings
+        let cutoff = now - expireMs
+        let maxExtrapolation = config.lagSeconds.maxExtrapolation.duration.milliseconds
+        return state.withLock { s in
+            var view = ClusterView(
+                name: config.name, progress: s.progress, stats: s.stats, groups: [], partitions: [:])
+            for (tp, h) in s.partitions { view.partitions[tp] = (h.logEnd.newest?.offset, h.oldest) }
+            guard s.progress.caughtUp else { return view }
+            view.groups.reserveCapacity(s.groups.count)
+            for (name, g) in s.groups {
+                var evaluated: [BurrowEvaluator.PartitionKey: PartitionEvaluation] = [:]
+                var partitions: [PartitionView] = []
+                var maxSeconds: Double?
+                var topics = g.meta?.assignedTopics ?? []
+                for (tp, ring) in g.partitions {
+                    let commits = ring.commits.filter { $0.timestamp >= cutoff }
+                    guard let newest = commits.last else { continue }
+                    topics.insert(tp.topic)
+                    var pv = PartitionView(topic: tp.topic, partition: tp.partition, committed: newest)
+                    if let h = s.partitions[tp], let end = h.logEnd.newest?.offset {
+                        let lag = max(0, end - newest.offset)
+                        let e = BurrowEvaluator.partition(
+                            commits: commits, currentLag: lag, logEndSamples: h.logEnd.offsets, now: now,
+                            settings: settings)
+                        pv.evaluation = e
+                        evaluated[.init(tp.topic, tp.partition)] = e
+                        if lag == 0 {
+                            pv.lagSeconds = 0
+                        } else if let t = h.recordTimes[newest.offset] {
+                            pv.lagSeconds = max(0, Double(now - t) / 1000)
+                        } else {
+                            pv.lagSeconds = h.table.lagSeconds(
+                                committed: newest.offset, now: now, maxExtrapolationMs: maxExtrapolation)
+                        }
+                        if let v = pv.lagSeconds { maxSeconds = max(maxSeconds ?? 0, v) }
+                    }
+                    partitions.append(pv)
+                }
+                if partitions.isEmpty && g.meta == nil { continue }
+                let consumed = topics.reduce(0) { $0 + (s.topicPartitions[$1] ?? 0) }
+                partitions.sort { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+                view.groups.append(
+                    GroupView(
+                        name: name, evaluation: BurrowEvaluator.group(evaluated, consumedPartitions: consumed),
+                        partitions: partitions, meta: g.meta, commits: g.commits, maxLagSeconds: maxSeconds))
+            }
+            view.groups.sort { $0.name < $1.name }
+            return view
+        }
+    }
+}

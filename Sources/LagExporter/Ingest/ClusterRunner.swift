@@ -1,0 +1,76 @@
+import ExporterKit
+import KafkaWire
+import Logging
+
+/// One configured cluster at work: its client, its store and the ingest tasks (the offsets
+/// source and the log-end sampler). Stopping cancels the tasks and closes the client.
+final class ClusterRunner: Sendable {
+    let config: LagClusterConfig
+    let store: LagStore
+    let client: KafkaClient
+    let logger: Logger
+    private let task: Task<Void, Never>
+
+    init(config: LagClusterConfig, logger: Logger) throws {
+        self.config = config
+        self.logger = logger
+        let store = LagStore(config: config)
+        let client = try KafkaClient(config: config.connection, logger: logger)
+        self.store = store
+        self.client = client
+        task = Task {
+            await Self.ingest(config: config, client: client, store: store, logger: logger)
+        }
+    }
+
+    func stop() async {
+        task.cancel()
+        await task.value
+        await client.close()
+    }
+
+    private static func ingest(config: LagClusterConfig, client: KafkaClient, store: LagStore, logger: Logger) async {
+        let sampler = LogEndSampler(client: client, store: store, logger: logger)
+        let reader = OffsetsTopicReader(client: client, store: store, logger: logger)
+        let poller = AdminAPIPoller(client: client, store: store, logger: logger)
+        let catchUp: @Sendable () async -> Void = {
+            // Evaluate with fresh metadata and log-end offsets from the first report on.
+            await sampler.refreshMetadata()
+            await sampler.sampleOnce()
+        }
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { await sampler.run() }
+            tasks.addTask {
+                var source = config.source
+                while !Task.isCancelled {
+                    switch source {
+                    case .adminAPI:
+                        await poller.run(onFirstPoll: catchUp)
+                        return
+                    case .offsetsTopic, .auto:
+                        do {
+                            try await reader.run(onCaughtUp: catchUp)
+                            return
+                        } catch let e as OffsetsTopicReader.Unreadable where source == .auto {
+                            logger.warning(
+                                "offsets topic not readable; using the admin API (ListGroups + OffsetFetch)",
+                                metadata: ["cluster": "\(config.name)", "reason": "\(e)"])
+                            source = .adminAPI
+                        } catch is CancellationError {
+                            return
+                        } catch {
+                            // Broker down at start, or the topic is missing with source offsets-topic:
+                            // say why and try again.
+                            store.updateProgress { $0.lastError = "\(error)" }
+                            logger.error(
+                                "cannot read the offsets topic; retrying in 10s",
+                                metadata: ["cluster": "\(config.name)", "err": "\(error)"])
+                            guard await pause(.seconds(10)) else { return }
+                        }
+                    }
+                }
+            }
+            await tasks.waitForAll()
+        }
+    }
+}

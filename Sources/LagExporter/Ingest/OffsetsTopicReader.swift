@@ -1,0 +1,228 @@
+import ExporterKit
+import KafkaWire
+import Logging
+
+/// Reads every partition of `__consumer_offsets` from the earliest offset, read_committed,
+/// and feeds decoded records to the store. Records below the high watermark seen at start are
+/// history (replayed without lag); once every partition reached it, `onCaughtUp` runs and the
+/// cluster is reported. Bad records and batches are counted and logged once per kind; the
+/// reader never stops on them.
+struct OffsetsTopicReader: Sendable {
+    let client: KafkaClient
+    let store: LagStore
+    let logger: Logger
+    var topic: String { store.config.offsetsTopic }
+
+    /// Why the offsets topic cannot be used (the auto source falls back to the admin API).
+    struct Unreadable: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Partitions of the offsets topic; throws `Unreadable` when it is missing or denied.
+    func partitions() async throws -> [TopicPartition] {
+        let metadata = try await client.refreshMetadata(topics: [topic])
+        guard let t = metadata.topics[topic] else {
+            throw Unreadable(description: "topic \(topic) does not exist")
+        }
+        if t.errorCode == .topicAuthorizationFailed {
+            throw Unreadable(description: "not authorized to describe \(topic) (TOPIC_AUTHORIZATION_FAILED)")
+        }
+        if t.errorCode.isError && t.partitions.isEmpty {
+            throw Unreadable(description: "metadata of \(topic): \(t.errorCode)")
+        }
+        return t.partitions.keys.sorted().map { TopicPartition(topic, $0) }
+    }
+
+    /// Offsets for every partition, retrying failures; throws `Unreadable` on an authorization error.
+    func offsets(_ tps: [TopicPartition], _ spec: OffsetSpec) async throws -> [TopicPartition: Int64] {
+        var out: [TopicPartition: Int64] = [:]
+        var backoff = Duration.milliseconds(500)
+        while !Task.isCancelled {
+            let pending = tps.filter { out[$0] == nil }
+            if pending.isEmpty { return out }
+            for (tp, r) in await client.listOffsets(pending, spec: spec, readCommitted: true) {
+                switch r {
+                case .success(let o): out[tp] = o.offset
+                case .failure(let e as KafkaResponseError) where e.code == .topicAuthorizationFailed:
+                    throw Unreadable(description: "not authorized to read \(topic): \(e)")
+                case .failure(let e):
+                    store.count { $0.requestErrors["ListOffsets", default: 0] += 1 }
+                    store.updateProgress { $0.lastError = "ListOffsets \(tp): \(e)" }
+                }
+            }
+            if tps.allSatisfy({ out[$0] != nil }) { return out }
+            guard await pause(backoff) else { break }
+            backoff = min(backoff * 2, .seconds(10))
+        }
+        throw CancellationError()
+    }
+
+    /// Reads until cancelled.
+    func run(onCaughtUp: @Sendable () async -> Void) async throws {
+        let tps = try await partitions()
+        var positions = try await offsets(tps, .earliest)
+        let targets = try await offsets(tps, .latest)
+        var filters: [TopicPartition: TransactionFilter] = [:]
+        var highWatermarks = targets
+        var logged = Set<String>()
+        var caughtUp = false
+        var backoff = Duration.milliseconds(200)
+        logger.info(
+            "reading offsets topic",
+            metadata: [
+                "cluster": "\(store.config.name)", "topic": "\(topic)", "partitions": "\(tps.count)",
+                "records": "\(tps.reduce(0) { $0 + max(0, targets[$1]! - positions[$1]!) })",
+            ])
+        store.updateProgress { $0.source = .offsetsTopic }
+
+        while !Task.isCancelled {
+            let started = ContinuousClock.now
+            let results = await client.fetch(
+                positions, isolation: .readCommitted, maxBytes: 32 << 20, partitionMaxBytes: 4 << 20,
+                maxWait: .milliseconds(500))
+            var progressed = false
+            var failures = 0
+            let now = WallClock.nowMs
+            for (tp, result) in results {
+                let position = positions[tp]!
+                switch result {
+                case .success(let fetched):
+                    highWatermarks[tp] =
+                        fetched.lastStableOffset >= 0 ? fetched.lastStableOffset : fetched.highWatermark
+                    let decoded = RecordSetDecoder.decode(fetched.records)
+                    for error in decoded.errors {
+                        let kind = Self.kind(of: error)
+                        store.count { $0.decodeErrors[kind, default: 0] += 1 }
+                        if logged.insert(kind).inserted {
+                            logger.warning(
+                                "undecodable batch in offsets topic (counted; logged once per kind)",
+                                metadata: ["cluster": "\(store.config.name)", "partition": "\(tp)", "err": "\(error)"])
+                        }
+                    }
+                    var filter = filters[tp] ?? TransactionFilter()
+                    let abortedBefore = filter.abortedRecords
+                    let batches = filter.process(decoded.batches, aborted: fetched.abortedTransactions)
+                    let aborted = Int64(filter.abortedRecords - abortedBefore)
+                    filters[tp] = filter
+                    var records: [(record: OffsetsRecord, offset: Int64)] = []
+                    for batch in batches {
+                        for r in batch.records where r.offset >= position || batch.isTransactional {
+                            guard let key = r.key else {
+                                store.count { $0.decodeErrors["null_key", default: 0] += 1 }
+                                continue
+                            }
+                            do {
+                                records.append((try OffsetsRecord.decode(key: key, value: r.value), r.offset))
+                            } catch {
+                                store.count { $0.decodeErrors[error.reason, default: 0] += 1 }
+                                if logged.insert(error.reason).inserted {
+                                    logger.warning(
+                                        "undecodable offsets-topic record (counted; logged once per kind)",
+                                        metadata: [
+                                            "cluster": "\(store.config.name)", "partition": "\(tp)",
+                                            "offset": "\(r.offset)", "err": "\(error)",
+                                        ])
+                                }
+                            }
+                        }
+                    }
+                    if aborted > 0 { store.count { $0.abortedRecords += aborted } }
+                    if !records.isEmpty {
+                        let target = targets[tp]!
+                        store.apply(records, live: { $0 >= target }, now: now)
+                    }
+                    var next = decoded.nextOffset ?? position
+                    if next <= position, let bad = decoded.errors.last,
+                        let skip = Self.offsetAfter(batchAt: bad.batchBaseOffset, in: fetched.records)
+                    {
+                        next = skip  // an undecodable last batch: step over it, never loop on it
+                    }
+                    if next > position {
+                        positions[tp] = next
+                        progressed = true
+                    }
+                case .failure(let e as KafkaResponseError) where e.code == .offsetOutOfRange:
+                    // Retention or compaction moved the log start past us: restart at the earliest.
+                    if let earliest = try? await offsets([tp], .earliest)[tp] {
+                        logger.warning(
+                            "offsets-topic position out of range; restarting at the earliest offset",
+                            metadata: ["partition": "\(tp)", "from": "\(position)", "to": "\(earliest)"])
+                        positions[tp] = earliest
+                        filters[tp] = nil
+                    }
+                case .failure(let e):
+                    failures += 1
+                    store.count { $0.requestErrors["Fetch", default: 0] += 1 }
+                    store.updateProgress { $0.lastError = "Fetch \(tp): \(e)" }
+                }
+            }
+            let behindTargets = tps.reduce(Int64(0)) {
+                $0 + max(0, (caughtUp ? highWatermarks : targets)[$1]! - positions[$1]!)
+            }
+            store.updateProgress { p in
+                p.recordsBehind = behindTargets
+                if failures < results.count {
+                    p.lastContact = WallClock.nowSeconds
+                    p.lastRefresh["offsets_topic"] = WallClock.nowSeconds
+                }
+                if failures == 0 { p.lastError = nil }
+            }
+            if !caughtUp && tps.allSatisfy({ positions[$0]! >= targets[$0]! }) {
+                await onCaughtUp()
+                caughtUp = true
+                store.updateProgress { $0.caughtUp = true }
+                logger.info("offsets topic caught up", metadata: ["cluster": "\(store.config.name)"])
+            }
+            if failures > 0 && failures == results.count {
+                guard await pause(backoff) else { break }
+                backoff = min(backoff * 2, .seconds(10))
+            } else {
+                backoff = .milliseconds(200)
+                // A broker that answers an empty fetch at once must not turn this into a busy loop.
+                if !progressed && ContinuousClock.now - started < .milliseconds(100) {
+                    guard await pause(.milliseconds(250)) else { break }
+                }
+            }
+        }
+    }
+
+    static func kind(of error: RecordSetError) -> String {
+        switch error {
+        case .crcMismatch: "crc_mismatch"
+        case .unsupportedCodec: "unsupported_codec"
+        case .unsupportedMagic: "unsupported_magic"
+        case .decompression: "decompression"
+        case .decompressedSizeExceeded: "decompressed_size_exceeded"
+        case .invalidBatchLength: "invalid_batch_length"
+        case .corruptBatch: "corrupt_batch"
+        case .legacyMessage: "legacy_message"
+        }
+    }
+
+    /// The offset after the batch (or legacy message) starting at `base` in a raw record set,
+    /// read from its header: v2 batches carry lastOffsetDelta, legacy messages their own offset.
+    static func offsetAfter(batchAt base: Int64, in records: ArraySlice<UInt8>) -> Int64? {
+        var pos = records.startIndex
+        func int(_ at: Int, _ n: Int) -> Int64 {
+            var v: Int64 = 0
+            for i in 0..<n { v = v << 8 | Int64(records[at + i]) }
+            return v
+        }
+        while records.endIndex - pos >= 17 {
+            let offset = int(pos, 8)
+            let length = Int32(truncatingIfNeeded: int(pos + 8, 4))
+            let magic = records[pos + 16]
+            if offset == base {
+                if magic == 2 {
+                    guard records.endIndex - pos >= 27 else { return base + 1 }
+                    let delta = Int32(truncatingIfNeeded: int(pos + 23, 4))
+                    return base + Int64(max(0, delta)) + 1
+                }
+                return base + 1
+            }
+            guard length > 0, records.endIndex - pos - 12 >= Int(length) else { return nil }
+            pos += 12 + Int(length)
+        }
+        return nil
+    }
+}

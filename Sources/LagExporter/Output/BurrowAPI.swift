@@ -1,0 +1,79 @@
+import ExporterKit
+
+/// Burrow's read-only HTTP API (v3) for drop-in users: `/v3/kafka`, `/v3/kafka/<cluster>/consumer`,
+/// `/v3/kafka/<cluster>/consumer/<group>/status` (non-OK partitions) and `/lag` (all of them),
+/// with Burrow's JSON field names.
+struct BurrowAPI: HTTPResponder {
+    let clusters: LagClusters
+
+    func respond(to request: HTTPRequest) async -> HTTPResponse {
+        guard request.method == .GET || request.method == .HEAD else { return .methodNotAllowed(allow: "GET, HEAD") }
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map {
+            String($0).removingPercentEncodingLenient()
+        }
+        let host = request.headers.first(name: "Host") ?? ""
+        let req = "\"request\":{\"url\":\(JSONText.quoted(request.path)),\"host\":\(JSONText.quoted(host))}"
+        func ok(_ message: String, _ body: String) -> HTTPResponse {
+            .json(.ok, Array("{\"error\":false,\"message\":\(JSONText.quoted(message)),\(body),\(req)}\n".utf8))
+        }
+        func notFound(_ message: String) -> HTTPResponse {
+            .json(.notFound, Array("{\"error\":true,\"message\":\(JSONText.quoted(message)),\(req)}\n".utf8))
+        }
+        guard parts.count >= 2, parts[0] == "v3", parts[1] == "kafka" else { return notFound("invalid request type") }
+        if parts.count == 2 {
+            let names = clusters.current.map(\.config.name).sorted()
+            return ok("cluster list returned", "\"clusters\":[\(names.map(JSONText.quoted).joined(separator: ","))]")
+        }
+        guard let runner = clusters.runner(named: parts[2]) else { return notFound("cluster not found") }
+        let view = runner.store.view(now: WallClock.nowMs)
+        switch parts.count {
+        case 3:
+            return ok(
+                "cluster module detail returned",
+                "\"module\":{\"class-name\":\"kafka\",\"servers\":[\(runner.config.connection.bootstrap.map { JSONText.quoted("\($0.host):\($0.port)") }.joined(separator: ","))],\"client-profile\":{\"name\":\"default\",\"client-id\":\(JSONText.quoted(runner.config.connection.clientId))}}"
+            )
+        case 4 where parts[3] == "consumer":
+            let names = view.groups.map(\.name)
+            return ok("consumer list returned", "\"consumers\":[\(names.map(JSONText.quoted).joined(separator: ","))]")
+        case 6 where parts[3] == "consumer" && (parts[5] == "status" || parts[5] == "lag"):
+            guard let g = view.groups.first(where: { $0.name == parts[4] }) else {
+                return notFound("consumer group not found")
+            }
+            let all = parts[5] == "lag"
+            return ok(
+                all ? "consumer lag returned" : "consumer status returned",
+                "\"status\":\(Self.status(g, cluster: view.name, all: all))")
+        default:
+            return notFound("invalid request type")
+        }
+    }
+
+    /// Burrow's ConsumerGroupStatus object.
+    static func status(_ g: GroupView, cluster: String, all: Bool) -> String {
+        let e = g.evaluation
+        let evaluated = g.partitions.filter { $0.evaluation != nil }
+        let shown = all ? evaluated : evaluated.filter { $0.evaluation!.status != .ok }
+        let maxlag = e.maxLag.flatMap { k in evaluated.first { $0.topic == k.topic && $0.partition == k.partition } }
+        return "{\"cluster\":\(JSONText.quoted(cluster)),\"group\":\(JSONText.quoted(g.name)),"
+            + "\"status\":\"\(e.status)\",\"complete\":\(number(e.complete)),"
+            + "\"partitions\":[\(shown.map(partition).joined(separator: ","))],"
+            + "\"partition_count\":\(evaluated.count),\"maxlag\":\(maxlag.map(partition) ?? "null"),"
+            + "\"totallag\":\(e.totalLag)}"
+    }
+
+    static func partition(_ p: PartitionView) -> String {
+        let e = p.evaluation!
+        func offset(_ c: CommitSample?) -> String {
+            guard let c else { return "null" }
+            return
+                "{\"offset\":\(c.offset),\"timestamp\":\(c.timestamp),\"observedAt\":\(c.timestamp),\"lag\":\(c.lag ?? 0)}"
+        }
+        return "{\"topic\":\(JSONText.quoted(p.topic)),\"partition\":\(p.partition),\"owner\":\"\",\"client_id\":\"\","
+            + "\"status\":\"\(e.status)\",\"start\":\(offset(e.start)),\"end\":\(offset(e.end)),"
+            + "\"current_lag\":\(e.currentLag),\"complete\":\(number(e.complete))}"
+    }
+
+    static func number(_ d: Double) -> String {
+        d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+    }
+}

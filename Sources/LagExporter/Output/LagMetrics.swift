@@ -1,0 +1,219 @@
+import ExporterKit
+import KafkaWire
+
+/// Turns evaluated clusters into metric families (pure). Unknown values are left out, never
+/// written as -1/NaN; groups appear only once their cluster caught up; series of deleted or
+/// expired groups vanish because nothing is kept between scrapes.
+enum LagMetrics {
+    static let ns = "kafka_lag"
+
+    static func families(_ clusters: [(view: ClusterView, config: LagClusterConfig)]) -> [MetricFamily] {
+        var f = Families()
+        for (view, config) in clusters.sorted(by: { $0.view.name < $1.view.name }) {
+            addSelf(view, to: &f)
+            addGroups(view, config, to: &f)
+            if config.granularity == .partition { addTopics(view, config, to: &f) }
+        }
+        return f.all.values.filter { !$0.samples.isEmpty }.sorted { $0.name < $1.name }
+    }
+
+    private static func addSelf(_ v: ClusterView, to f: inout Families) {
+        let c = ("cluster", v.name)
+        let p = v.progress
+        f.gauge("\(ns)_cluster_up", "1 when the last requests of ingest to the cluster succeeded.", [c], p.up ? 1 : 0)
+        if let s = p.source {
+            f.gauge(
+                "\(ns)_source_info", "The offsets source in use (auto resolves to one).", [c, ("source", s.rawValue)], 1
+            )
+        }
+        f.gauge(
+            "\(ns)_offsets_topic_caught_up",
+            "1 once every offsets-topic partition reached the high watermark seen at start (admin-api: first poll done); groups are reported only then.",
+            [c], p.caughtUp ? 1 : 0)
+        if let b = p.recordsBehind {
+            f.gauge(
+                "\(ns)_offsets_topic_records_behind",
+                "Records between the read positions and the start high watermarks (catching up) or current ones.", [c],
+                Double(b))
+        }
+        for (kind, ts) in p.lastRefresh {
+            f.gauge(
+                "\(ns)_last_refresh_timestamp_seconds", "Time of the last successful refresh of this kind.",
+                [c, ("kind", kind)], ts, unit: "seconds")
+        }
+        f.gauge("\(ns)_groups", "Consumer groups reported for the cluster.", [c], Double(v.groups.count))
+        let s = v.stats
+        for (type, n) in s.recordsByType {
+            f.counter(
+                "\(ns)_offsets_topic_records_total", "Offsets-topic records read, by key type.",
+                [c, ("type", String(type))], Double(n))
+        }
+        for (reason, n) in s.skipped {
+            f.counter(
+                "\(ns)_offsets_topic_records_skipped_total",
+                "Records read but not stored, by reason (unused_type: KIP-848/share/streams records).",
+                [c, ("reason", reason)], Double(n))
+        }
+        for (reason, n) in s.decodeErrors {
+            f.counter(
+                "\(ns)_offsets_topic_decode_errors_total", "Records or batches that could not be decoded, by reason.",
+                [c, ("reason", reason)], Double(n))
+        }
+        f.counter(
+            "\(ns)_offsets_topic_aborted_records_total", "Records of aborted transactions dropped.", [c],
+            Double(s.abortedRecords))
+        for (api, n) in s.requestErrors {
+            f.counter(
+                "\(ns)_request_errors_total", "Failed Kafka requests of ingest, by API.", [c, ("api", api)], Double(n))
+        }
+    }
+
+    private static func addGroups(_ v: ClusterView, _ config: LagClusterConfig, to f: inout Families) {
+        let c = ("cluster", v.name)
+        let compat = config.burrowCompatMetrics
+        for g in v.groups {
+            let gl = [c, ("consumergroup", g.name)]
+            let e = g.evaluation
+            f.gauge(
+                "kafka_consumergroup_status",
+                "Burrow group status: 0 NOTFOUND, 1 OK, 2 WARN, 3 ERR (STOP, STALL and REWIND partitions count as ERR).",
+                gl, Double(e.status.rawValue))
+            f.gauge(
+                "kafka_consumergroup_total_lag",
+                "Sum of the current lag of the group's partitions (Burrow's totallag; kafka_exporter's lag_sum, renamed: promtool rejects a _sum suffix on a gauge).",
+                gl,
+                Double(e.totalLag))
+            f.gauge(
+                "kafka_consumergroup_complete_ratio",
+                "Share of the partitions of consumed topics whose commit window is full (Burrow's complete).", gl,
+                e.complete)
+            if let s = g.maxLagSeconds {
+                f.gauge(
+                    "kafka_consumergroup_max_lag_seconds", "Largest lag in seconds over the group's partitions.", gl, s,
+                    unit: "seconds")
+            }
+            f.counter(
+                "kafka_consumergroup_offset_commits_total", "Offset commits stored for the group since it appeared.",
+                gl,
+                Double(g.commits))
+            if let m = g.meta {
+                f.gauge("kafka_consumergroup_members", "Members of the group.", gl, Double(m.members))
+                f.gauge(
+                    "kafka_consumergroup_info", "Group facts as labels (value 1).",
+                    gl + [("state", m.state), ("protocol_type", m.protocolType), ("protocol", m.protocol ?? "")], 1)
+            }
+            if compat {
+                let bl = [c, ("consumer_group", g.name)]
+                f.gauge("burrow_kafka_consumer_status", "Burrow: group status code.", bl, Double(e.status.rawValue))
+                f.gauge("burrow_kafka_consumer_lag_total", "Burrow: total lag of the group.", bl, Double(e.totalLag))
+            }
+            switch config.granularity {
+            case .partition: addPartitions(g, c, compat: compat, to: &f)
+            case .topic: addTopicsOfGroup(g, c, to: &f)
+            }
+        }
+    }
+
+    private static func addPartitions(
+        _ g: GroupView, _ c: (String, String), compat: Bool, to f: inout Families
+    ) {
+        for p in g.partitions {
+            let pl = [c, ("consumergroup", g.name), ("topic", p.topic), ("partition", String(p.partition))]
+            f.gauge(
+                "kafka_consumergroup_current_offset", "Newest committed offset of the partition.", pl,
+                Double(p.committed.offset))
+            f.gauge(
+                "kafka_consumergroup_last_commit_timestamp_seconds", "Broker time of the newest commit.", pl,
+                Double(p.committed.timestamp) / 1000, unit: "seconds")
+            if let e = p.evaluation {
+                f.gauge(
+                    "kafka_consumergroup_partition_status",
+                    "Burrow partition status: 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND.", pl, Double(e.status.rawValue))
+                f.gauge(
+                    "kafka_consumergroup_lag", "Current lag in messages (log-end offset minus committed offset).", pl,
+                    Double(e.currentLag))
+            }
+            if let s = p.lagSeconds {
+                f.gauge(
+                    "kafka_consumergroup_lag_seconds",
+                    "Current lag in seconds (age of the first unconsumed message; 0 when caught up).", pl, s,
+                    unit: "seconds")
+            }
+            if compat {
+                let bl = [c, ("consumer_group", g.name), ("topic", p.topic), ("partition", String(p.partition))]
+                f.gauge(
+                    "burrow_kafka_consumer_current_offset", "Burrow: newest committed offset.", bl,
+                    Double(p.committed.offset))
+                if let e = p.evaluation {
+                    f.gauge(
+                        "burrow_kafka_topic_partition_status", "Burrow: partition status code.", bl,
+                        Double(e.status.rawValue))
+                    f.gauge("burrow_kafka_consumer_partition_lag", "Burrow: partition lag.", bl, Double(e.currentLag))
+                }
+            }
+        }
+    }
+
+    /// `granularity: topic`: one series per group and topic (worst status, summed lag,
+    /// largest lag seconds, newest commit).
+    private static func addTopicsOfGroup(_ g: GroupView, _ c: (String, String), to f: inout Families) {
+        for (topic, parts) in Dictionary(grouping: g.partitions, by: \.topic) {
+            let tl = [c, ("consumergroup", g.name), ("topic", topic)]
+            let evaluated = parts.compactMap(\.evaluation)
+            if let worst = evaluated.map(\.status).max() {
+                f.gauge(
+                    "kafka_consumergroup_partition_status",
+                    "Worst Burrow partition status of the topic: 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND.", tl,
+                    Double(worst.rawValue))
+                f.gauge(
+                    "kafka_consumergroup_lag", "Current lag in messages, summed over the topic's partitions.", tl,
+                    Double(evaluated.reduce(0) { $0 + $1.currentLag }))
+            }
+            if let s = parts.compactMap(\.lagSeconds).max() {
+                f.gauge(
+                    "kafka_consumergroup_lag_seconds", "Largest lag in seconds over the topic's partitions.", tl, s,
+                    unit: "seconds")
+            }
+            if let ts = parts.map(\.committed.timestamp).max() {
+                f.gauge(
+                    "kafka_consumergroup_last_commit_timestamp_seconds",
+                    "Broker time of the newest commit to the topic.",
+                    tl, Double(ts) / 1000, unit: "seconds")
+            }
+        }
+    }
+
+    private static func addTopics(_ v: ClusterView, _ config: LagClusterConfig, to f: inout Families) {
+        let c = ("cluster", v.name)
+        for (tp, o) in v.partitions {
+            let pl = [c, ("topic", tp.topic), ("partition", String(tp.partition))]
+            if let end = o.logEnd {
+                f.gauge(
+                    "kafka_topic_partition_current_offset", "Log-end offset of the partition (last sample).", pl,
+                    Double(end))
+                if config.burrowCompatMetrics {
+                    f.gauge("burrow_kafka_topic_partition_offset", "Burrow: latest log-end offset.", pl, Double(end))
+                }
+            }
+            if let oldest = o.oldest {
+                f.gauge("kafka_topic_partition_oldest_offset", "Log-start offset of the partition.", pl, Double(oldest))
+            }
+        }
+    }
+
+    struct Families {
+        var all: [String: MetricFamily] = [:]
+
+        mutating func gauge(
+            _ name: String, _ help: String, _ labels: [(String, String)], _ value: Double, unit: String? = nil
+        ) {
+            all[name, default: MetricFamily(name: name, help: help, type: .gauge, unit: unit)].add(labels, value)
+        }
+
+        /// `name` is the exposed name (greppable); the family drops `_total`, which the encoder adds.
+        mutating func counter(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
+            let base = name.hasSuffix("_total") ? String(name.dropLast(6)) : name
+            all[base, default: MetricFamily(name: base, help: help, type: .counter)].add(labels, value)
+        }
+    }
+}
