@@ -56,9 +56,11 @@ if [ "$ONLY_INTEGRATION" = 0 ]; then
     echo "test.sh: WARNING: codegen-check not run: ../shared/reference/kafka-schemas is missing" \
       "(the committed generated code is still compiled and tested)" >&2
   fi
-  # Alert and recording rules, with their unit tests.
+  # Alert and recording rules, with their unit tests (every alert has a firing and a quiet case),
+  # and the Prometheus config with its file_sd target files (deploy/README.md).
   step rules-check bash -c 'promtool check rules deploy/prometheus/rules/*.yml'
-  step rules-test bash -c 'cd deploy/prometheus/tests && promtool test rules *.test.yml'
+  step rules-test bash -c 'cd deploy/prometheus/tests && promtool test rules *.test.yml && python3 ../check-alert-tests.py'
+  step prometheus-config promtool check config deploy/prometheus/prometheus.yml
   step build-debug swift build
   # One process per test target: the CPU-heavy codec fuzz and round-trip tests would otherwise
   # starve the timing-bound HTTP and scrape-deadline tests of the 2-core cooperative pool.
