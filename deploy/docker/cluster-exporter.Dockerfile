@@ -1,0 +1,58 @@
+# syntax=docker/dockerfile:1
+# cluster-exporter: broker log-dir volume totals and partition health (port 9575).
+# Build from the repository root (BuildKit; cluster-exporter.Dockerfile.dockerignore keeps .build/ out):
+#   docker build -f deploy/docker/cluster-exporter.Dockerfile -t cluster-exporter .
+#   docker run -d -p 9575:9575 -v "$PWD/examples/cluster-exporter.yml:/etc/cluster-exporter/cluster-exporter.yml:ro" cluster-exporter
+# The entrypoint reads /etc/cluster-exporter/cluster-exporter.yml; extra arguments are more flags.
+# Sidecar mode (brokers older than 3.3) runs beside one broker with its log dirs and
+# server.properties mounted read-only at the same paths as on the broker:
+#   docker run -d -p 9575:9575 -v /var/lib/kafka:/var/lib/kafka:ro -v /etc/kafka:/etc/kafka:ro -v ...config... cluster-exporter
+
+# ---------------------------------------------------------------- build
+# The builder and the runtime are the same Debian release (bookworm), so the system libraries the
+# binary links (libsasl2, zlib, lz4, zstd, snappy, glibc, libstdc++) match at run time.
+ARG SWIFT_IMAGE=swift:6.3-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
+FROM ${SWIFT_IMAGE} AS build
+# Package versions come from the Debian release of the base image (pin the image by digest for
+# reproducible builds).
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      pkg-config libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# Dependencies first: this layer is reused while only the sources change.
+COPY Package.swift Package.resolve[d] ./
+RUN swift package resolve
+# Every target declared in Package.swift must exist, tests and benchmarks included.
+COPY Sources ./Sources
+COPY Tests ./Tests
+COPY Benchmarks ./Benchmarks
+# --static-swift-stdlib: the Swift runtime and Foundation are linked in; the image needs no Swift.
+RUN swift build -c release --static-swift-stdlib --product cluster-exporter \
+ && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/cluster-exporter" /out/cluster-exporter \
+ && /out/cluster-exporter --version
+
+# ---------------------------------------------------------------- runtime
+FROM ${RUNTIME_IMAGE}
+# Extra packages, e.g. EXTRA_PACKAGES=libsasl2-modules-gssapi-mit for SASL GSSAPI (Kerberos).
+ARG EXTRA_PACKAGES=""
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      ca-certificates libsasl2-2 zlib1g liblz4-1 libzstd1 libsnappy1v5 libstdc++6 ${EXTRA_PACKAGES} \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 65532 exporter \
+ && useradd --system --uid 65532 --gid exporter --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin exporter
+COPY --from=build /out/cluster-exporter /usr/local/bin/cluster-exporter
+USER 65532:65532
+EXPOSE 9575
+# /-/healthy through bash's /dev/tcp (no curl in the image). 401 counts as alive: with
+# basic_auth_users in --web.config.file every path needs a password. With TLS in the web
+# config, override this (docker run --no-healthcheck, or a probe that speaks TLS).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9575 && printf 'GET /-/healthy HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -qE ' (200|401) '"]
+ENTRYPOINT ["/usr/local/bin/cluster-exporter", "--config.file=/etc/cluster-exporter/cluster-exporter.yml"]
