@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Writes dashboards/kafka-overview.json (run after editing the panels below; the JSON is committed).
+
+    python3 deploy/grafana/make-dashboard.py
+"""
+import json
+import pathlib
+
+DS = {"type": "prometheus", "uid": "prometheus"}
+panels = []
+y = 0
+
+
+def row(title):
+    global y
+    panels.append({"type": "row", "title": title, "collapsed": False, "gridPos": {"h": 1, "w": 24, "x": 0, "y": y}})
+    y += 1
+
+
+def add(kind, title, targets, w, h=6, unit=None, x=None, thresholds=None, description=None, mappings=None):
+    global y
+    used = sum(p["gridPos"]["w"] for p in panels if p["gridPos"]["y"] == y and p["type"] != "row")
+    if used + w > 24:
+        y += h
+        used = 0
+    p = {
+        "type": kind,
+        "title": title,
+        "datasource": DS,
+        "gridPos": {"h": h, "w": w, "x": used if x is None else x, "y": y},
+        "targets": [
+            {"datasource": DS, "expr": e, "legendFormat": legend, "refId": chr(ord("A") + i)}
+            for i, (e, legend) in enumerate(targets)
+        ],
+        "fieldConfig": {"defaults": {}, "overrides": []},
+        "options": {},
+    }
+    d = p["fieldConfig"]["defaults"]
+    if unit:
+        d["unit"] = unit
+    if thresholds:
+        d["thresholds"] = {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in thresholds]}
+        d["color"] = {"mode": "thresholds"}
+    if mappings:
+        d["mappings"] = mappings
+    if description:
+        p["description"] = description
+    if kind == "stat":
+        p["options"] = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
+                        "colorMode": "background", "graphMode": "none", "textMode": "value_and_name"}
+    if kind == "timeseries":
+        p["options"] = {"legend": {"displayMode": "list", "placement": "bottom", "showLegend": True},
+                        "tooltip": {"mode": "multi", "sort": "desc"}}
+    panels.append(p)
+
+
+def newline():
+    global y
+    hs = [p["gridPos"]["h"] for p in panels if p["gridPos"]["y"] == y]
+    y += max(hs) if hs else 0
+
+
+C = 'cluster=~"$cluster"'
+RED0 = [(None, "green"), (1, "red")]
+
+row("Cluster health")
+add("stat", "Brokers", [(f'max by (cluster) (kafka_cluster_brokers{{{C}}})', "{{cluster}}")], 4)
+add("stat", "Active controllers (JMX)",
+    [(f'sum by (cluster) (kafka_controller_kafkacontroller_activecontrollercount{{{C}}})', "{{cluster}}")], 4,
+    thresholds=[(None, "red"), (1, "green"), (2, "red")])
+add("stat", "Offline partitions", [(f'max by (cluster) (kafka_cluster_offline_partitions{{{C}}})', "{{cluster}}")], 4,
+    thresholds=RED0)
+add("stat", "Under-replicated partitions",
+    [(f'max by (cluster) (kafka_cluster_under_replicated_partitions{{{C}}})', "{{cluster}}")], 4,
+    thresholds=[(None, "green"), (1, "orange")])
+add("stat", "Under min ISR partitions",
+    [(f'max by (cluster) (kafka_cluster_under_min_isr_partitions{{{C}}})', "{{cluster}}")], 4, thresholds=RED0)
+add("stat", "Targets down", [(f'count by (job) (up{{{C}}} == 0)', "{{job}}")], 4, thresholds=RED0,
+    description="Scrape targets not answering, per job (empty: all up).")
+newline()
+add("timeseries", "Messages in / s", [(f'sum by (cluster) (rate(kafka_server_brokertopicmetrics_messagesin_total{{{C},topic=""}}[5m]))', "{{cluster}}")], 8, h=8, unit="short")
+add("timeseries", "Bytes in / out per s",
+    [(f'sum by (cluster) (rate(kafka_server_brokertopicmetrics_bytesin_total{{{C},topic=""}}[5m]))', "{{cluster}} in"),
+     (f'sum by (cluster) (rate(kafka_server_brokertopicmetrics_bytesout_total{{{C},topic=""}}[5m]))', "{{cluster}} out")], 8, h=8, unit="Bps")
+add("timeseries", "Busiest topics (messages in / s)",
+    [(f'topk(10, sum by (cluster, topic) (rate(kafka_server_brokertopicmetrics_messagesin_total{{{C},topic!=""}}[5m])))', "{{cluster}} {{topic}}")], 8, h=8, unit="short")
+newline()
+
+row("Log-dir volumes (cluster-exporter)")
+add("timeseries", "Usable space per log dir",
+    [(f'kafka_cluster_log_dir_usable_bytes{{{C}}} / kafka_cluster_log_dir_total_bytes{{{C}}}', "{{cluster}} broker {{broker}} {{log_dir}}")],
+    12, h=8, unit="percentunit", thresholds=[(None, "red"), (0.1, "orange"), (0.2, "green")])
+add("timeseries", "Cluster volume total / usable",
+    [(f'kafka_cluster_volume_total_bytes{{{C}}}', "{{cluster}} total"),
+     (f'kafka_cluster_volume_usable_bytes{{{C}}}', "{{cluster}} usable")], 12, h=8, unit="bytes")
+newline()
+
+row("Consumer groups (lag-exporter)")
+add("stat", "Groups in WARN / ERR",
+    [(f'count by (cluster) (kafka_consumergroup_status{{{C}}} == 2)', "{{cluster}} WARN"),
+     (f'count by (cluster) (kafka_consumergroup_status{{{C}}} == 3)', "{{cluster}} ERR")], 6, h=8,
+    thresholds=[(None, "green"), (1, "orange")])
+add("timeseries", "Max lag in seconds (top 10 groups)",
+    [(f'topk(10, kafka_consumergroup_max_lag_seconds{{{C}}})', "{{cluster}} {{consumergroup}}")], 9, h=8, unit="s")
+add("timeseries", "Lag in messages (top 10 groups)",
+    [(f'topk(10, kafka_consumergroup_lag_sum{{{C}}})', "{{cluster}} {{consumergroup}}")], 9, h=8, unit="short")
+newline()
+add("table", "Group status (1 OK, 2 WARN, 3 ERR, 0 NOTFOUND)",
+    [(f'kafka_consumergroup_status{{{C}}}', "")], 24, h=8,
+    mappings=[{"type": "value", "options": {"0": {"text": "NOTFOUND"}, "1": {"text": "OK", "color": "green"},
+                                            "2": {"text": "WARN", "color": "orange"}, "3": {"text": "ERR", "color": "red"}}}])
+panels[-1]["targets"][0]["format"] = "table"
+panels[-1]["targets"][0]["instant"] = True
+newline()
+
+row("Broker hosts (node_exporter, nodenet-exporter)")
+add("timeseries", "CPU busy", [(f'instance:node_cpu_utilisation:rate5m{{{C}}}', "{{cluster}} {{brokerId}}")], 8, h=8,
+    unit="percentunit", thresholds=[(None, "green"), (0.7, "red")])
+add("timeseries", "Inbound client connections (Kafka ports)",
+    [(f'sum by (cluster, brokerId) (nodenet_tcp_connections{{{C},port=~"9092|9093|9094",direction="inbound",state="established"}})', "{{cluster}} {{brokerId}}")], 8, h=8)
+add("timeseries", "Longest accept queue per port",
+    [(f'max by (cluster, brokerId, port) (nodenet_tcp_listen_accept_queue_max{{{C},port!="other"}})', "{{cluster}} {{brokerId}} :{{port}}")], 8, h=8)
+
+dashboard = {
+    "uid": "kafka-exporters-overview",
+    "title": "Kafka overview (exporters)",
+    "tags": ["kafka"],
+    "timezone": "browser",
+    "schemaVersion": 39,
+    "version": 1,
+    "refresh": "30s",
+    "time": {"from": "now-6h", "to": "now"},
+    "templating": {"list": [{
+        "name": "cluster", "label": "cluster", "type": "query", "datasource": DS,
+        "query": {"query": "label_values(up, cluster)", "refId": "cluster"},
+        "definition": "label_values(up, cluster)", "includeAll": True, "multi": True,
+        "current": {"text": "All", "value": "$__all"}, "refresh": 2, "sort": 1,
+    }]},
+    "annotations": {"list": []},
+    "panels": panels,
+}
+for i, p in enumerate(panels, 1):
+    p["id"] = i
+out = pathlib.Path(__file__).resolve().parent / "dashboards" / "kafka-overview.json"
+out.write_text(json.dumps(dashboard, indent=2) + "\n")
+print(f"wrote {out} ({len(panels)} panels)")
