@@ -78,6 +78,10 @@ BIN_DIR="$(swift build -c release --show-bin-path)"
 export NODENET_EXPORTER_BIN="$BIN_DIR/nodenet-exporter"
 [ -x "$NODENET_EXPORTER_BIN" ] || { echo "test.sh: $NODENET_EXPORTER_BIN missing after build" >&2; exit 1; }
 
+# lag-exporter's end-to-end tests use the debug build (built above, or here in --integration-only).
+step build-lag-exporter swift build --product lag-exporter
+export LAG_EXPORTER_BIN="$(swift build --show-bin-path)/lag-exporter"
+
 step integration-tests python3 -m pytest -q -rfE -p no:cacheprovider Tests/IntegrationTests \
   ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
 

@@ -67,6 +67,7 @@ struct OffsetsTopicReader: Sendable {
         var logged = Set<String>()
         var caughtUp = false
         var backoff = Duration.milliseconds(200)
+        var lastFailureLog = ContinuousClock.now - .seconds(60)
         logger.info(
             "reading offsets topic",
             metadata: [
@@ -86,6 +87,17 @@ struct OffsetsTopicReader: Sendable {
             for (tp, result) in results {
                 let position = positions[tp]!
                 switch result {
+                case .success(let fetched) where fetched.highWatermark >= 0 && fetched.highWatermark < position:
+                    // The log is shorter than our position: the topic was recreated or truncated. Kafka
+                    // answers OFFSET_OUT_OF_RANGE; some compatible brokers answer empty. Start over.
+                    logger.warning(
+                        "offsets-topic partition is behind our position (recreated or truncated); restarting at the earliest offset",
+                        metadata: [
+                            "partition": "\(tp)", "position": "\(position)",
+                            "highWatermark": "\(fetched.highWatermark)",
+                        ])
+                    positions[tp] = (try? await offsets([tp], .earliest)[tp]) ?? 0
+                    filters[tp] = nil
                 case .success(let fetched):
                     highWatermarks[tp] =
                         fetched.lastStableOffset >= 0 ? fetched.lastStableOffset : fetched.highWatermark
@@ -152,6 +164,11 @@ struct OffsetsTopicReader: Sendable {
                     }
                 case .failure(let e):
                     failures += 1
+                    if failures == 1 && ContinuousClock.now - lastFailureLog > .seconds(30) {
+                        lastFailureLog = ContinuousClock.now
+                        logger.warning(
+                            "offsets-topic fetch failed", metadata: ["cluster": "\(store.config.name)", "err": "\(e)"])
+                    }
                     store.count { $0.requestErrors["Fetch", default: 0] += 1 }
                     store.updateProgress { $0.lastError = "Fetch \(tp): \(e)" }
                 }

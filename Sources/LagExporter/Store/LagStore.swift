@@ -149,8 +149,12 @@ final class LagStore: Sendable {
     }
 
     func addOldest(_ offsets: [TopicPartition: Int64]) {
+        let intervals = config.evaluator.intervals
+        let points = config.lagSeconds.historyPoints
         state.withLock { s in
-            for (tp, offset) in offsets { s.partitions[tp]?.oldest = offset }
+            for (tp, offset) in offsets {
+                s.partitions[tp, default: PartitionHistory(intervals: intervals, historyPoints: points)].oldest = offset
+            }
         }
     }
 
