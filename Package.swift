@@ -136,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LagExporterTests",
-            dependencies: ["LagExporter", "KafkaWire"],
+            dependencies: ["LagExporter", "KafkaWire", "ExporterKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -47,6 +47,7 @@ extension LagStore {
                 var evaluated: [BurrowEvaluator.PartitionKey: PartitionEvaluation] = [:]
                 var partitions: [PartitionView] = []
                 var maxSeconds: Double?
+                var unknownLagging = false
                 var topics = g.meta?.assignedTopics ?? []
                 for (tp, ring) in g.partitions {
                     let commits = ring.commits.filter { $0.timestamp >= cutoff }
@@ -68,11 +69,17 @@ extension LagStore {
                             pv.lagSeconds = h.table.lagSeconds(
                                 committed: newest.offset, now: now, maxExtrapolationMs: maxExtrapolation)
                         }
-                        if let v = pv.lagSeconds { maxSeconds = max(maxSeconds ?? 0, v) }
+                        if let v = pv.lagSeconds {
+                            maxSeconds = max(maxSeconds ?? 0, v)
+                        } else {
+                            unknownLagging = true
+                        }
                     }
                     partitions.append(pv)
                 }
                 if partitions.isEmpty && g.meta == nil { continue }
+                // "0 s behind" must not hide a lagging partition whose age is unknown.
+                if unknownLagging && (maxSeconds ?? 0) == 0 { maxSeconds = nil }
                 let consumed = topics.reduce(0) { $0 + (s.topicPartitions[$1] ?? 0) }
                 partitions.sort { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
                 view.groups.append(
