@@ -103,7 +103,7 @@ add("stat", "Groups in WARN / ERR",
 add("timeseries", "Max lag in seconds (top 10 groups)",
     [(f'topk(10, kafka_consumergroup_max_lag_seconds{{{C}}})', "{{cluster}} {{consumergroup}}")], 9, h=8, unit="s")
 add("timeseries", "Lag in messages (top 10 groups)",
-    [(f'topk(10, kafka_consumergroup_lag_sum{{{C}}})', "{{cluster}} {{consumergroup}}")], 9, h=8, unit="short")
+    [(f'topk(10, kafka_consumergroup_total_lag{{{C}}})', "{{cluster}} {{consumergroup}}")], 9, h=8, unit="short")
 newline()
 add("table", "Group status (1 OK, 2 WARN, 3 ERR, 0 NOTFOUND)",
     [(f'kafka_consumergroup_status{{{C}}}', "")], 24, h=8,
