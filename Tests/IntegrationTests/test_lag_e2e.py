@@ -359,6 +359,9 @@ def test_check_config(lag_bin, tmp_path):
     good = write_config(tmp_path / "good.yml", [cluster("a", "127.0.0.1:9092", source="auto")])
     cp = subprocess.run([lag_bin, "check-config", f"--config.file={good}"], capture_output=True, text=True)
     assert cp.returncode == 0 and "a (auto)" in cp.stdout, cp.stderr
+    example = REPO / "examples" / "lag-exporter.yml"
+    cp = subprocess.run([lag_bin, "check-config", f"--config.file={example}"], capture_output=True, text=True)
+    assert cp.returncode == 0 and "ccs (offsets-topic), setzer (auto)" in cp.stdout, cp.stderr
     bad = tmp_path / "bad.yml"
     for body, needle in [
         ("clusters:\n  - name: a\n    bootstrap: [x:1]\n    source: topic\n", "clusters[0].source"),
