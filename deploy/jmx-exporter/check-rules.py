@@ -26,6 +26,10 @@ SAMPLES = [
     ("kafka.server<type=app-info, id=1><>Version: 3.9.1", "kafka_server_app_info", {"id": "1", "version": "3.9.1"}),
     ("kafka.server<type=app-info, id=1><>CommitId: f745dfdcee2b9851", "kafka_server_app_commit_info",
      {"id": "1", "commitId": "f745dfdcee2b9851"}),
+    # The same facts as Kafka metrics (JmxReporter): no id key, lower-case attribute names.
+    ("kafka.server<type=app-info><>version: 3.9.1", "kafka_server_app_info", {"version": "3.9.1"}),
+    ("kafka.server<type=app-info><>commit-id: f745dfdcee2b9851", "kafka_server_app_commit_info",
+     {"commitId": "f745dfdcee2b9851"}),
     ("kafka.server<type=ReplicaManager, name=UnderReplicatedPartitions><>Value: 0",
      "kafka_server_replicamanager_underreplicatedpartitions", {}),
     ("kafka.server<type=ReplicaManager, name=UnderMinIsrPartitionCount><>Value: 0",
