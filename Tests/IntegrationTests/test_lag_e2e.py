@@ -293,7 +293,7 @@ def test_admin_api_source_with_real_consumer_groups(world, lag_bin, tmp_path):
     b.commit("admin-caught-up", "payments", 0, 20)
     b.commit("admin-lagging", "payments", 0, 5)
     cfg = write_config(tmp_path / "lag.yml", [cluster("managed", b.bootstrap, source="admin-api",
-                                                      poll_interval="1s")])
+                                                      poll_interval="1s", lag_seconds="{mode: exact}")])
     e = LagExporter(world["pm"], lag_bin, cfg).start()
     try:
         e.wait_ready()
@@ -302,6 +302,10 @@ def test_admin_api_source_with_real_consumer_groups(world, lag_bin, tmp_path):
         assert e.value("kafka_consumergroup_lag", consumergroup="admin-caught-up", topic="payments",
                        partition="0") == 0
         assert e.value("kafka_lag_source_info", cluster="managed", source="admin-api") == 1
+        # Exact lag seconds: the record at offset 5 was produced when the module started.
+        age = time.time() - world["now"] / 1000
+        e.wait_value("kafka_consumergroup_lag_seconds", lambda v: age - 5 <= v <= age + 60,
+                     consumergroup="admin-lagging", topic="payments", partition="0")
         # One observed commit with lag and time passing: Burrow's STOP.
         e.wait_value("kafka_consumergroup_status", STATUS["ERR"], consumergroup="admin-lagging")
         # Rewound by a new commit (seek back + commit): the offset goes down.

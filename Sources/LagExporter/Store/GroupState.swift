@@ -8,6 +8,13 @@ struct GroupState: Sendable {
     var commits: Int64 = 0
 
     var isEmpty: Bool { partitions.isEmpty && meta == nil }
+
+    /// Stores a commit in the partition's ring; false when it was a duplicate.
+    mutating func add(_ sample: CommitSample, to tp: TopicPartition, capacity: Int, minDistanceMs: Int64) -> Bool {
+        let added = partitions[tp, default: CommitRing(capacity: capacity)].add(sample, minDistanceMs: minDistanceMs)
+        if added { commits += 1 }
+        return added
+    }
 }
 
 /// Membership facts from GroupMetadata records (offsets-topic) or DescribeGroups (admin-api).

@@ -76,15 +76,11 @@ final class LagStore: Sendable {
     }
 
     private func store(group: String, _ tp: TopicPartition, _ sample: CommitSample, in s: inout State) {
-        var g = s.groups[group] ?? GroupState()
-        var ring = g.partitions[tp] ?? CommitRing(capacity: config.evaluator.intervals)
-        if ring.add(sample, minDistanceMs: minDistanceMs) {
-            g.commits += 1
-        } else {
-            s.stats.skip("duplicate")
-        }
-        g.partitions[tp] = ring
-        s.groups[group] = g
+        // Mutated in place (subscript with default): copying a group's dictionary per commit
+        // would make ingest quadratic in the partitions of a group.
+        let added = s.groups[group, default: GroupState()].add(
+            sample, to: tp, capacity: config.evaluator.intervals, minDistanceMs: minDistanceMs)
+        if !added { s.stats.skip("duplicate") }
     }
 
     // MARK: admin API
@@ -95,11 +91,10 @@ final class LagStore: Sendable {
     func applyPolled(group: String, offsets: [TopicPartition: Int64], meta: GroupMeta?, now: Int64) {
         guard config.groups.keeps(group) else { return }
         state.withLock { s in
-            var g = s.groups[group] ?? GroupState()
-            for tp in g.partitions.keys where offsets[tp] == nil { g.partitions[tp] = nil }
-            s.groups[group] = g
+            let known = s.groups[group]?.partitions ?? [:]
+            for tp in known.keys where offsets[tp] == nil { s.groups[group]?.partitions[tp] = nil }
             for (tp, offset) in offsets where config.topics.keeps(tp.topic) {
-                if let newest = g.partitions[tp]?.newest, newest.offset == offset { continue }
+                if let newest = known[tp]?.newest, newest.offset == offset { continue }
                 s.pollOrder += 1
                 let lag = s.partitions[tp]?.logEnd.lag(of: offset)
                 store(
