@@ -117,3 +117,22 @@ extension KafkaClient {
         }
     }
 }
+
+extension KafkaClient {
+    /// ConsumerGroupDescribe (KIP-848 groups, Kafka 4.0+) for one group at its coordinator.
+    public func describeConsumerGroup(_ group: String) async throws -> ConsumerGroupDescribeResponse.DescribedGroup {
+        try await withCoordinator(of: group, "ConsumerGroupDescribe") { node in
+            let r = try await send(ConsumerGroupDescribeRequest(groupIds: [group]), to: node)
+            guard let g = r.groups.first(where: { $0.groupId == group }) else {
+                throw KafkaConnectionError.protocolError(
+                    broker: "node \(node)", reason: "ConsumerGroupDescribe omitted \(group)")
+            }
+            let code = KafkaErrorCode(g.errorCode)
+            if code.isError {
+                throw KafkaResponseError(
+                    api: "ConsumerGroupDescribe", code: code, message: g.errorMessage, context: group)
+            }
+            return g
+        }
+    }
+}

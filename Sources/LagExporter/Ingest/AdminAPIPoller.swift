@@ -40,14 +40,18 @@ struct AdminAPIPoller: Sendable {
             logger.warning("ListGroups failed", metadata: ["cluster": "\(store.config.name)", "err": "\(error)"])
             return false
         }
-        let names = listed.map(\.groupId).filter { store.config.groups.keeps($0) }
+        let kept = listed.filter { store.config.groups.keeps($0.groupId) }
+        let names = kept.map(\.groupId)
+        // ListGroups v5+ says which groups use the KIP-848 protocol (Kafka 4.0+): those are
+        // described with ConsumerGroupDescribe; DescribeGroups knows only classic groups.
+        let kip848 = Set(kept.filter { $0.groupType.lowercased() == "consumer" }.map(\.groupId))
         var errors = 0
         var lastError: String?
         await withTaskGroup(of: String?.self) { tasks in
             var it = names.makeIterator()
             func next() -> Bool {
                 guard let group = it.next() else { return false }
-                tasks.addTask { await poll(group) }
+                tasks.addTask { await poll(group, kip848: kip848.contains(group)) }
                 return true
             }
             for _ in 0..<concurrency where !next() { break }
@@ -78,7 +82,7 @@ struct AdminAPIPoller: Sendable {
     }
 
     /// Polls one group; returns an error text when it failed.
-    private func poll(_ group: String) async -> String? {
+    private func poll(_ group: String, kip848: Bool) async -> String? {
         let offsets: [TopicPartition: Int64]
         do {
             offsets = try await client.committedOffsets(of: group)
@@ -87,21 +91,39 @@ struct AdminAPIPoller: Sendable {
             return "OffsetFetch \(group): \(error)"
         }
         var meta: GroupMeta?
-        do {
-            let d = try await client.describeGroup(group)
-            let assignments =
-                d.protocolType == "consumer"
-                ? d.members.flatMap { OffsetsRecord.assignment($0.memberAssignment) ?? [] } : []
-            meta = GroupMeta(
-                state: d.groupState, protocolType: d.protocolType,
-                protocol: d.protocolData.isEmpty ? nil : d.protocolData, generation: -1, members: d.members.count,
-                assignedTopics: Set(assignments.map(\.topic)))
-        } catch {
-            store.count { $0.requestErrors["DescribeGroups", default: 0] += 1 }
+        if kip848 {
+            do {
+                let d = try await client.describeConsumerGroup(group)
+                meta = GroupMeta(
+                    state: d.groupState, protocolType: "consumer",
+                    protocol: d.assignorName.isEmpty ? nil : d.assignorName,
+                    generation: d.groupEpoch, members: d.members.count,
+                    assignedTopics: Set(d.members.flatMap { $0.assignment.topicPartitions.map(\.topicName) }))
+            } catch {
+                store.count { $0.requestErrors["ConsumerGroupDescribe", default: 0] += 1 }
+            }
+        } else {
+            meta = await describeClassic(group)
         }
         store.applyPolled(
             group: group, offsets: offsets.filter { store.config.topics.keeps($0.key.topic) }, meta: meta,
             now: WallClock.nowMs)
         return nil
+    }
+
+    private func describeClassic(_ group: String) async -> GroupMeta? {
+        do {
+            let d = try await client.describeGroup(group)
+            let assignments =
+                d.protocolType == "consumer"
+                ? d.members.flatMap { OffsetsRecord.assignment($0.memberAssignment) ?? [] } : []
+            return GroupMeta(
+                state: d.groupState, protocolType: d.protocolType,
+                protocol: d.protocolData.isEmpty ? nil : d.protocolData, generation: -1, members: d.members.count,
+                assignedTopics: Set(assignments.map(\.topic)))
+        } catch {
+            store.count { $0.requestErrors["DescribeGroups", default: 0] += 1 }
+            return nil
+        }
     }
 }
