@@ -1,43 +1,23 @@
 #!/usr/bin/env bash
-# The README's first command: build nodenet-exporter and run it on this host with the example
-# peer groups and process attribution, print its URLs, stop cleanly on Ctrl-C.
-#   scripts/demo.sh            # listens on 127.0.0.1:9574 (DEMO_ADDRESS=:9574 for all interfaces)
-# Later issues grow this into the full stack (broker, lag and cluster exporters, Prometheus).
+# The README's first command: the whole stack on this machine, on loopback.
+# Installs what is missing (scripts/setup.sh: Debian prometheus, node_exporter, the PyPI test
+# broker and client), builds the three exporters (release; the first build takes several
+# minutes), then runs scripts/stack.py: the test broker with demo traffic and three consumer
+# groups (healthy, lagging, stopped), lag-exporter, cluster-exporter, nodenet-exporter,
+# node_exporter and Prometheus with deploy/prometheus/rules. Prints the URLs; Ctrl-C stops all.
+#   scripts/demo.sh                 # alert `for:` shortened to 10s so alerts fire during the demo
+#   DEMO_ALERT_FOR=1m scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ADDRESS="${DEMO_ADDRESS:-127.0.0.1:9574}"
 command -v swift >/dev/null || { echo "demo.sh: swift not found (Swift 6.3 toolchain required)" >&2; exit 1; }
-command -v curl >/dev/null || {
-    echo "demo.sh: installing curl"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl; } >/dev/null
-}
+echo "==> installing what is missing (scripts/setup.sh)"
+bash scripts/setup.sh
 
-echo "==> building nodenet-exporter (release; the first build takes a few minutes)"
+echo "==> building the exporters (release; the first build takes several minutes)"
+swift build -c release --product lag-exporter
+swift build -c release --product cluster-exporter
 swift build -c release --product nodenet-exporter
-BIN="$(swift build -c release --show-bin-path)/nodenet-exporter"
+BIN_DIR="$(swift build -c release --show-bin-path)"
 
-"$BIN" --web.listen-address="$ADDRESS" \
-    --collector.peers --collector.peers.config=examples/nodenet-peer-groups.yml \
-    --collector.processes --collector.processes.names='.+' &
-PID=$!
-trap 'kill -TERM "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; echo; echo "stopped"' EXIT
-trap 'exit 0' INT TERM
-
-HOSTPORT="$ADDRESS"
-[[ "$HOSTPORT" == :* ]] && HOSTPORT="127.0.0.1$HOSTPORT"
-for _ in $(seq 1 50); do
-    curl -fsS -o /dev/null "http://$HOSTPORT/-/healthy" 2>/dev/null && break
-    kill -0 "$PID" 2>/dev/null || { echo "demo.sh: nodenet-exporter exited" >&2; exit 1; }
-    sleep 0.2
-done
-
-cat <<MSG
-
-nodenet-exporter is running (pid $PID):
-  landing page   http://$HOSTPORT/
-  metrics        http://$HOSTPORT/metrics
-  try            curl -s http://$HOSTPORT/metrics | grep '^nodenet_tcp_connections'
-Press Ctrl-C to stop.
-MSG
-wait "$PID"
+exec python3 scripts/stack.py --bin-dir "$BIN_DIR" --for "${DEMO_ALERT_FOR:-10s}"

@@ -78,9 +78,10 @@ BIN_DIR="$(swift build -c release --show-bin-path)"
 export NODENET_EXPORTER_BIN="$BIN_DIR/nodenet-exporter"
 [ -x "$NODENET_EXPORTER_BIN" ] || { echo "test.sh: $NODENET_EXPORTER_BIN missing after build" >&2; exit 1; }
 
-# lag-exporter's end-to-end tests use the debug build (built above, or here in --integration-only).
-step build-lag-exporter swift build --product lag-exporter
+# The Kafka exporters' end-to-end tests use the debug builds (built above, or here in --integration-only).
+step build-kafka-exporters bash -c 'swift build --product lag-exporter && swift build --product cluster-exporter'
 export LAG_EXPORTER_BIN="$(swift build --show-bin-path)/lag-exporter"
+export CLUSTER_EXPORTER_BIN="$(swift build --show-bin-path)/cluster-exporter"
 
 step integration-tests python3 -m pytest -q -rfE -p no:cacheprovider Tests/IntegrationTests \
   ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
