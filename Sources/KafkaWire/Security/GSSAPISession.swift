@@ -7,11 +7,12 @@ import Foundation
 /// client offers max SSF 0, so the final RFC 4752 message selects "no security layer").
 ///
 /// Credentials:
-/// - `keytab` (with `principal`): acquired for this login only, with MIT's credential store
-///   (`gss_acquire_cred_from`, `client_keytab`), into a process-private `MEMORY:` ccache named
-///   after principal, keytab and krb5.conf. The TGT is reused by later connections and renewed
-///   from the keytab when it nears its end; nothing is written to disk and no environment
-///   variable (`KRB5_CLIENT_KTNAME`, `KRB5CCNAME`) is read or changed.
+/// - `keytab` (with `principal`): a credential handle per login from MIT's credential store
+///   (`gss_acquire_cred_from` with `client_keytab`), handed to the plugin (`SASL_GSS_CREDS`).
+///   Tickets live in a process-private `MEMORY:` ccache named after principal, keytab and
+///   krb5.conf, so later connections reuse the TGT, which libkrb5 renews from the keytab when
+///   it nears its end. Nothing is written to disk and no environment variable
+///   (`KRB5_CLIENT_KTNAME`, `KRB5CCNAME`) is read or changed.
 /// - no keytab: the default credential cache (`kinit`, `KRB5CCNAME`, or krb5.conf's
 ///   `default_ccache_name`); with `principal`, that principal's cache from the collection.
 ///
