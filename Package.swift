@@ -31,6 +31,13 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
+        // Cyrus SASL's client API (GSSAPI plugin loaded at run time) and MIT GSS-API for keytab credentials.
+        .systemLibrary(
+            name: "CSASL", pkgConfig: "libsasl2",
+            providers: [
+                .apt(["libsasl2-dev", "libkrb5-dev", "libsasl2-modules-gssapi-mit"]), .brew(["cyrus-sasl", "krb5"]),
+            ]
+        ),
         .target(
             name: "ExporterKit",
             dependencies: [
@@ -64,6 +71,7 @@ let package = Package(
                 "CLZ4",
                 "CZstd",
                 "CSnappy",
+                "CSASL",
             ],
             swiftSettings: swiftSettings
         ),

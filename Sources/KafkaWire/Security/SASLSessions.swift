@@ -50,7 +50,8 @@ enum SASLSessions {
             }
             return try await provider.makeSession()
         case .gssapi:
-            throw SASLError("GSSAPI is not implemented yet")
+            // Kerberos through Cyrus SASL; the blocking KDC exchanges run on a thread of their own.
+            return try await GSSAPISession.make(config: config.gssapi ?? GSSAPIConfig(), broker: host)
         }
     }
 
