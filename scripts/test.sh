@@ -61,6 +61,9 @@ if [ "$ONLY_INTEGRATION" = 0 ]; then
   step rules-check bash -c 'promtool check rules deploy/prometheus/rules/*.yml'
   step rules-test bash -c 'cd deploy/prometheus/tests && promtool test rules *.test.yml && python3 ../check-alert-tests.py'
   step prometheus-config promtool check config deploy/prometheus/prometheus.yml
+  step alertmanager-config amtool check-config deploy/alertmanager/alertmanager.yml
+  # Docker and Kubernetes cannot run here: lint what can be linted (see deploy/README.md).
+  step deploy-lint bash -c 'hadolint deploy/docker/*.Dockerfile && yamllint -c deploy/.yamllint.yml deploy examples && python3 deploy/jmx-exporter/check-rules.py'
   step build-debug swift build
   # One process per test target: the CPU-heavy codec fuzz and round-trip tests would otherwise
   # starve the timing-bound HTTP and scrape-deadline tests of the 2-core cooperative pool.

@@ -85,7 +85,7 @@ extension BrokerConnection {
         }
         var session: any SASLSession
         do {
-            session = try await SASLSessions.make(config, host: broker, context: context)
+            session = try await SASLSessions.make(config, host: broker, context: context, timeout: timeout)
         } catch let e as SASLError {
             throw fail(e.message)
         }

@@ -26,9 +26,11 @@ public struct SASLContext: Sendable {
 /// Builds the session for a configured mechanism, resolving secrets at login time (so a
 /// rotated password file is used at the next connection).
 enum SASLSessions {
-    static func make(_ config: SASLConfig, host: String, context: SASLContext = SASLContext()) async throws
-        -> any SASLSession
-    {
+    /// - Parameter timeout: bound of a blocking login step (GSSAPI's KDC exchange).
+    static func make(
+        _ config: SASLConfig, host: String, context: SASLContext = SASLContext(),
+        timeout: Duration = GSSAPISession.loginTimeout
+    ) async throws -> any SASLSession {
         switch config.mechanism {
         case .plain:
             return PlainSASLSession(username: config.username ?? "", password: try resolvedPassword(config))
@@ -51,7 +53,7 @@ enum SASLSessions {
             return try await provider.makeSession()
         case .gssapi:
             // Kerberos through Cyrus SASL; the blocking KDC exchanges run on a thread of their own.
-            return try await GSSAPISession.make(config: config.gssapi ?? GSSAPIConfig(), broker: host)
+            return try await GSSAPISession.make(config: config.gssapi ?? GSSAPIConfig(), broker: host, timeout: timeout)
         }
     }
 
