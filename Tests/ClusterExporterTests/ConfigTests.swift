@@ -19,6 +19,15 @@ import Testing
         }
     }
 
+    @Test func topicFilter() throws {
+        let c = try decode("clusters:\n  - name: a\n    bootstrap: [k:1]\n    topics: {allow: '^app-', deny: 'tmp'}\n")
+        #expect(c.clusters[0].topics.keeps("app-x") && !c.clusters[0].topics.keeps("app-tmp"))
+        #expect(!c.clusters[0].topics.keeps("other"))
+        #expect(
+            error("clusters:\n  - name: a\n    bootstrap: [k:1]\n    topics: {deny: '['}\n").contains(
+                "clusters[0].topics.deny"))
+    }
+
     @Test func fullConfig() throws {
         let c = try decode(
             """

@@ -56,6 +56,22 @@ import Testing
         try await checkWithPromtool(text)
     }
 
+    @Test func topicFilterLeavesTopicsOutOfHealthAndTopicSeries() async throws {
+        let broker = try await TansuBroker.start()
+        defer { broker.stop() }
+        try await broker.createTopic("orders", partitions: 3)
+        try await broker.createTopic("scratch-1", partitions: 4)
+        var config = cluster(broker)
+        config.topics = try NameFilter(deny: "^scratch-")
+        let scraper = try ClusterScraper(config: config, logger: Logger(label: "t"))
+        defer { Task { await scraper.close() } }
+        let families = ClusterMetrics.families([await scraper.scrape()])
+        #expect(value(families, "kafka_cluster_topic_partitions", ["topic": "orders"]) == 3)
+        #expect(value(families, "kafka_cluster_topic_partitions", ["topic": "scratch-1"]) == nil)
+        let partitions = try #require(value(families, "kafka_cluster_partitions", [:]))
+        #expect(partitions >= 3 && partitions < 7)
+    }
+
     @Test func unreachableClusterIsDownAndOthersServed() async throws {
         let broker = try await TansuBroker.start()
         defer { broker.stop() }

@@ -10,6 +10,7 @@ import KafkaWire
 ///     scrape_timeout: 10s
 ///     log_dirs: {topic_detail: false}
 ///     sidecar: {log_dirs: [/var/lib/kafka/data], server_properties: /etc/kafka/server.properties}
+///     topics: {deny: "^__"}              # left out of health counts and per-topic series
 /// ```
 struct ClusterExporterConfig: Decodable, Sendable, Equatable {
     var clusters: [ClusterConfig]
@@ -44,6 +45,8 @@ struct ClusterConfig: Decodable, Sendable, Equatable {
     var sidecar: SidecarConfig?
     /// Cap of distinct `topic` label values per metric; the rest is summed into "other".
     var maxTopics: Int
+    /// Topics left out of the health counts and the per-topic series (volume totals keep them).
+    var topics = NameFilter()
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case name
@@ -51,6 +54,7 @@ struct ClusterConfig: Decodable, Sendable, Equatable {
         case logDirs = "log_dirs"
         case sidecar
         case maxTopics = "max_topics"
+        case topics
     }
 
     init(
@@ -78,6 +82,7 @@ struct ClusterConfig: Decodable, Sendable, Equatable {
         sidecar = try c.decodeIfPresent(SidecarConfig.self, forKey: .sidecar)
         maxTopics = try c.decodeIfPresent(Int.self, forKey: .maxTopics) ?? 1000
         if maxTopics < 0 { throw decoder.invalid(CodingKeys.maxTopics, "must be >= 0 (0: every topic is \"other\")") }
+        topics = try c.decodeIfPresent(NameFilter.self, forKey: .topics) ?? NameFilter()
     }
 }
 

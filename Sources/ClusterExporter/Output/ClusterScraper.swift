@@ -47,7 +47,8 @@ final class ClusterScraper: Sendable {
         guard case .success(let metadata) = metadataResult else { return snapshot }
         snapshot.up = true
 
-        let topics = metadata.topics.keys.sorted()
+        let filter = config.topics
+        let topics = metadata.topics.keys.filter { filter.keeps($0) }.sorted()
         let (minISRResult, configsRequest) = await timed(broker: nil, api: "DescribeConfigs") {
             let request = MinISRResolver.request(topics: topics, broker: metadata.brokers.keys.min())
             do {
@@ -62,7 +63,7 @@ final class ClusterScraper: Sendable {
         }
         snapshot.requests.append(configsRequest)
         var partitions: [ClusterHealth.PartitionState] = []
-        for t in metadata.topics.values {
+        for t in metadata.topics.values where filter.keeps(t.name) {
             for p in t.partitions.values {
                 partitions.append(.init(topic: t.name, leader: p.leader, replicas: p.replicas, isr: p.isr))
             }
@@ -77,6 +78,11 @@ final class ClusterScraper: Sendable {
             let (dirs, requests) = await remoteLogDirs(brokers: metadata.brokers.keys.sorted())
             snapshot.logDirs = dirs
             snapshot.requests += requests
+        }
+        if !filter.isEmpty {
+            for i in snapshot.logDirs.indices {
+                snapshot.logDirs[i].topicBytes = snapshot.logDirs[i].topicBytes.filter { filter.keeps($0.key) }
+            }
         }
         return snapshot
     }

@@ -1,12 +1,11 @@
-import ExporterKit
 import Foundation
 
-/// `allow`/`deny` regular expressions for group or topic names, Burrow's whitelist/blacklist:
+/// `allow`/`deny` regular expressions for group or topic names (Burrow's whitelist/blacklist):
 /// a name is kept when it matches `allow` (if set) and does not match `deny` (if set).
 /// Matching is unanchored, like Go's `MatchString` (write `^...$` for whole names).
-struct NameFilter: Decodable, Sendable, Equatable {
-    var allow: String?
-    var deny: String?
+public struct NameFilter: Decodable, Sendable, Equatable {
+    public var allow: String?
+    public var deny: String?
     private let allowRegex: Compiled?
     private let denyRegex: Compiled?
 
@@ -14,21 +13,21 @@ struct NameFilter: Decodable, Sendable, Equatable {
         case allow, deny
     }
 
-    init(allow: String? = nil, deny: String? = nil) throws {
+    public init(allow: String? = nil, deny: String? = nil) throws {
         self.allow = allow
         self.deny = deny
         allowRegex = try allow.map(Compiled.init)
         denyRegex = try deny.map(Compiled.init)
     }
 
-    init() {
+    public init() {
         allow = nil
         deny = nil
         allowRegex = nil
         denyRegex = nil
     }
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         allow = try c.decodeIfPresent(String.self, forKey: .allow)
@@ -45,15 +44,15 @@ struct NameFilter: Decodable, Sendable, Equatable {
         }
     }
 
-    var isEmpty: Bool { allow == nil && deny == nil }
+    public var isEmpty: Bool { allow == nil && deny == nil }
 
-    func keeps(_ name: String) -> Bool {
+    public func keeps(_ name: String) -> Bool {
         if let allowRegex, !allowRegex.matches(name) { return false }
         if let denyRegex, denyRegex.matches(name) { return false }
         return true
     }
 
-    static func == (a: NameFilter, b: NameFilter) -> Bool { a.allow == b.allow && a.deny == b.deny }
+    public static func == (a: NameFilter, b: NameFilter) -> Bool { a.allow == b.allow && a.deny == b.deny }
 
     private struct Compiled: @unchecked Sendable {
         // NSRegularExpression is immutable and documented thread-safe.
