@@ -114,6 +114,12 @@ let package = Package(
             path: "Benchmarks/RecordsBench",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "drain-bench",
+            dependencies: ["KafkaWire", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/DrainBench",
+            swiftSettings: swiftSettings
+        ),
         // Process, port and test-broker helpers shared by the test targets that run real peers.
         .target(
             name: "TestSupport",
