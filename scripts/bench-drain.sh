@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Drain benchmark: KafkaWire (drain-bench) vs confluent-kafka's consumer on the same topic.
 #   bash scripts/bench-drain.sh [--records N] [--rounds R] [--partitions P] [--value-size B]
-#                               [--no-floor] [--json FILE]
-# Defaults: 1,000,000 records of 80 B in 4 partitions, 5 interleaved rounds per side, plus a
-# librdkafka C floor (confluent-kafka's engine without CPython) when a C compiler is present.
+#                               [--batch-records B] [--no-floor] [--json FILE]
+# Defaults: 1,000,000 records of 80 B in 4 partitions (10,000 per produced batch), 5 interleaved
+# rounds per side, plus a librdkafka C floor (confluent-kafka's engine without CPython) when a
+# C compiler is present.
 # Goal (issue): ours no slower in wall time, at most half the CPU of confluent-kafka.
 # Env: DRAIN_BENCH_BIN=path -> use that binary and skip the release build.
 #      BENCH_SCRATCH=dir    -> SwiftPM scratch path of the release build (default .build/bench),

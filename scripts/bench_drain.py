@@ -6,13 +6,14 @@ consumer reading the same topic: no slower in wall time, at most half its CPU.
 
 Once per invocation: starts the test broker (Tansu, memory storage) on a free loopback port,
 creates a topic (PARTITIONS partitions) and produces RECORDS small records (VALUE_SIZE-byte values,
-no key) round-robin over the partitions with confluent-kafka, batched (linger.ms, batch.size:
-about 10,000 records per batch). Then, after one untimed warm-up run of each, ROUNDS interleaved
-rounds (the side that goes first alternates), each run a fresh process draining the topic from
-the earliest offsets until it has COUNTED exactly RECORDS records (not until the high watermark:
-Tansu reports base-of-last-batch + 1 after multi-record batches):
+no key) round-robin over the partitions with confluent-kafka, batched (linger.ms, batch.size;
+BATCH_RECORDS = 10,000 records per batch by default). Then, after one untimed warm-up run of
+each, ROUNDS interleaved rounds (the side that goes first alternates), each run a fresh process
+draining the topic from the earliest offsets until it has COUNTED exactly RECORDS records (not
+until the high watermark: Tansu reports base-of-last-batch + 1 after multi-record batches):
   ours      : drain-bench (KafkaWire: fetch all partitions, decode every batch with CRC check)
-  confluent : confluent-kafka Consumer, assign() from the beginning, consume(num_messages=10000) (never more than remain),
+  confluent : confluent-kafka Consumer, assign() from the beginning, consume(num_messages=10000)
+              (never more than remain),
               check.crcs=true, summing value lengths in Python
   librdkafka: (informational floor, when a C compiler is present) the same loop in C against the
               librdkafka bundled in the confluent-kafka wheel, i.e. confluent's engine without
@@ -330,7 +331,8 @@ class Bench:
 
         p = Producer({
             "bootstrap.servers": self.bootstrap, "acks": 1, "linger.ms": 100,
-            "batch.size": 1_000_000, "batch.num.messages": 10_000, "compression.type": "none",
+            "batch.size": 1_000_000, "batch.num.messages": a.batch_records,
+            "compression.type": "none",
             "queue.buffering.max.messages": 2_000_000, "queue.buffering.max.kbytes": 1_048_576,
         })
         # Small JSON-ish values of exactly VALUE_SIZE bytes, each different.
@@ -341,7 +343,8 @@ class Bench:
             v = (base % (i % 9_999_999, i) + pad)[: a.value_size - 1] + b"}"
             while True:
                 try:
-                    p.produce(self.topic, value=v, partition=i % a.partitions, on_delivery=on_delivery)
+                    p.produce(self.topic, value=v, partition=i % a.partitions,
+                              on_delivery=on_delivery)
                     break
                 except BufferError:
                     p.poll(0.05)
@@ -415,7 +418,8 @@ class Bench:
         a = self.a
         floor = None if a.no_floor else build_floor(self.work)
         self.start_broker()
-        print(f"bench: broker on {self.bootstrap}; producing {a.records} records of {a.value_size} B "
+        print(f"bench: broker on {self.bootstrap}; producing {a.records} records of "
+              f"{a.value_size} B "
               f"into {a.partitions} partitions ...", flush=True)
         info = self.fill()
         print(f"bench: produced in {info['produce_s']:.1f}s", flush=True)
@@ -423,7 +427,8 @@ class Bench:
         sides = list(cmds)
         for side in sides:  # warm-up, untimed: broker caches, page cache of the binaries
             r = self.run(side, cmds[side])
-            print(f"bench: warm-up {side:10} {r['wall_s']:.3f}s wall {r['cpu_s']:.3f}s CPU", flush=True)
+            print(f"bench: warm-up {side:10} {r['wall_s']:.3f}s wall {r['cpu_s']:.3f}s CPU",
+                  flush=True)
         samples: dict[str, list[dict]] = {s: [] for s in sides}
         for i in range(a.rounds):
             order = sides if i % 2 == 0 else list(reversed(sides))
@@ -447,12 +452,14 @@ class Bench:
                   "librdkafka": "librdkafka C floor"}
         print()
         print(f"drain benchmark: {a.records} records x {a.value_size} B values, {a.partitions} "
-              f"partitions, Tansu on loopback, {a.rounds} interleaved rounds (medians)")
+              f"partitions, {a.batch_records} records/batch, Tansu on loopback, {a.rounds} "
+              f"interleaved rounds (medians)")
         print(f"{'':26}{'wall s':>8}{'CPU s':>8}{'user s':>8}{'sys s':>8}{'rec/s':>11}"
               f"{'proc CPU s':>11}{'broker CPU s':>13}")
         for s, row in m.items():
             print(f"{labels[s]:26}{row['wall_s']:8.3f}{row['cpu_s']:8.3f}{row['user_s']:8.3f}"
-                  f"{row['sys_s']:8.3f}{a.records / row['wall_s']:11,.0f}{row['process_cpu_s']:11.3f}"
+                  f"{row['sys_s']:8.3f}{a.records / row['wall_s']:11,.0f}"
+                  f"{row['process_cpu_s']:11.3f}"
                   f"{row['broker_cpu_s']:13.2f}")
         print(f"ours / confluent  wall {ratio['wall_s']:.2f} (goal <= {GOALS['wall']:.2f}: "
               f"{'met' if ok['wall'] else 'MISSED'})   CPU {ratio['cpu_s']:.2f} "
@@ -464,17 +471,19 @@ class Bench:
                   f"CPU {m['ours']['cpu_s'] / fl['cpu_s']:.2f}   (confluent's CPython share: "
                   f"{max(0.0, m['confluent']['cpu_s'] - fl['cpu_s']):.3f} s CPU)")
         r_ours = samples["ours"][-1]
-        print(f"ours: {r_ours['fetches']} fetch rounds, {r_ours['batches']} record batches per drain; "
+        print(f"ours: {r_ours['fetches']} fetch rounds, {r_ours['batches']} record batches per "
+              f"drain; "
               f"consume() calls per drain: confluent {samples['confluent'][-1]['consume_calls']}"
               + (f", librdkafka {samples['librdkafka'][-1]['consume_calls']}" if "librdkafka" in m
                  else ""))
-        print("wall/CPU s: the drainer's own window, from before it creates its client until it has "
-              "counted every record (getrusage RUSAGE_SELF, all threads); proc CPU s: the whole "
-              "child process incl. start-up, imports and close")
+        print("wall/CPU s: the drainer's own window, from before it creates its client until it "
+              "has counted every record (getrusage RUSAGE_SELF, all threads); proc CPU s: the "
+              "whole child process incl. start-up, imports and close")
         if a.json:
             Path(a.json).write_text(json.dumps({
                 "records": a.records, "value_size": a.value_size, "partitions": a.partitions,
-                "rounds": a.rounds, "partition_max_bytes": a.partition_max_bytes,
+                "batch_records": a.batch_records, "rounds": a.rounds,
+                "partition_max_bytes": a.partition_max_bytes,
                 "produce": info, "median": m, "ratio_ours_confluent": ratio, "goals": GOALS,
                 "goals_met": ok, "samples": samples}, indent=2))
 
@@ -500,6 +509,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--value-size", type=int, default=80)
+    ap.add_argument("--batch-records", type=int, default=10_000,
+                    help="records per produced batch (the producer's batch.num.messages)")
     ap.add_argument("--partition-max-bytes", type=int, default=4 << 20,
                     help="max.partition.fetch.bytes of every drainer (default 4 MiB)")
     ap.add_argument("--max-bytes", type=int, default=50 << 20,
@@ -507,7 +518,8 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=300, help="per drain, seconds")
     ap.add_argument("--no-floor", action="store_true", help="skip the librdkafka C floor")
     ap.add_argument("--json", help="also write the results as JSON here")
-    ap.add_argument("--workdir", help="for logs and the floor binary (default: a mktemp dir, removed)")
+    ap.add_argument("--workdir",
+                    help="for logs and the floor binary (default: a mktemp dir, removed)")
     a = ap.parse_args()
     if a.value_size < 60:
         ap.error("--value-size must be >= 60")
