@@ -52,4 +52,26 @@ import Testing
         #expect(l.offsets == [120, 130])
         #expect(l.lag(of: 100) == 30 && l.lag(of: 200) == 0)
     }
+
+    @Test func fullRingStaysInItsBufferAndSortsLateCommits() {
+        var r = CommitRing(capacity: 10)
+        for i in 0..<100 { r.add(Self.c(Int64(i), order: Int64(i * 10), t: Int64(i))) }
+        #expect(r.commits.map(\.order) == Array(stride(from: 900, through: 990, by: 10)).map(Int64.init))
+        // Appending to a full array would have doubled it: the rings are most of the memory.
+        #expect(r.commits.capacity < 20)
+        // A late commit inside the window is sorted in, the oldest falls out.
+        r.add(Self.c(7, order: 955, t: 7))
+        #expect(r.commits.map(\.order) == [910, 920, 930, 940, 950, 955, 960, 970, 980, 990])
+        // One older than the whole window falls out at once.
+        r.add(Self.c(1, order: 5, t: 1))
+        #expect(r.commits.first?.order == 910 && r.commits.count == 10)
+    }
+
+    @Test func unknownLagRoundTrips() {
+        #expect(Self.c(1, order: 1, t: 1, lag: nil).lag == nil)
+        #expect(Self.c(1, order: 1, t: 1, lag: 0).lag == 0)
+        var s = Self.c(1, order: 1, t: 1, lag: 5)
+        s.lag = nil
+        #expect(s.lag == nil && s != Self.c(1, order: 1, t: 1, lag: 5))
+    }
 }

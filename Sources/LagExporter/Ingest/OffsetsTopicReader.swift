@@ -79,7 +79,7 @@ struct OffsetsTopicReader: Sendable {
         while !Task.isCancelled {
             let started = ContinuousClock.now
             let results = await client.fetch(
-                positions, isolation: .readCommitted, maxBytes: 32 << 20, partitionMaxBytes: 4 << 20,
+                positions, isolation: .readCommitted, maxBytes: 2 << 20, partitionMaxBytes: 512 << 10,
                 maxWait: .milliseconds(500))
             var progressed = false
             var failures = 0
@@ -116,8 +116,11 @@ struct OffsetsTopicReader: Sendable {
                     let batches = filter.process(decoded.batches, aborted: fetched.abortedTransactions)
                     let aborted = Int64(filter.abortedRecords - abortedBefore)
                     filters[tp] = filter
+                    // Applied batch by batch: the decoded records of a whole fetch never pile up.
+                    let target = targets[tp]!
                     var records: [(record: OffsetsRecord, offset: Int64)] = []
                     for batch in batches {
+                        records.removeAll(keepingCapacity: true)
                         for r in batch.records where r.offset >= position || batch.isTransactional {
                             guard let key = r.key else {
                                 store.count { $0.decodeErrors["null_key", default: 0] += 1 }
@@ -137,12 +140,9 @@ struct OffsetsTopicReader: Sendable {
                                 }
                             }
                         }
+                        if !records.isEmpty { store.apply(records, live: { $0 >= target }, now: now) }
                     }
                     if aborted > 0 { store.count { $0.abortedRecords += aborted } }
-                    if !records.isEmpty {
-                        let target = targets[tp]!
-                        store.apply(records, live: { $0 >= target }, now: now)
-                    }
                     var next = decoded.nextOffset ?? position
                     if next <= position, let bad = decoded.errors.last,
                         let skip = Self.offsetAfter(batchAt: bad.batchBaseOffset, in: fetched.records)

@@ -24,14 +24,23 @@ public struct CommitRing: Sendable, Equatable {
                 commits[commits.count - 1] = merged
                 return true
             }
+            // Drop the oldest first: appending to a full array would double its buffer, and the
+            // rings are most of the exporter's memory.
+            if commits.count >= capacity { commits.removeFirst(commits.count - capacity + 1) }
             commits.append(commit)
         } else {
             // Late (replayed out of order) or duplicate: insert in order, drop exact duplicates.
             let i = commits.firstIndex { $0.order >= commit.order } ?? commits.count
             if i < commits.count, commits[i].order == commit.order { return false }
-            commits.insert(commit, at: i)
+            if commits.count >= capacity {
+                // Full: a commit older than every kept one falls out at once.
+                if i == 0 { return true }
+                commits.removeFirst()
+                commits.insert(commit, at: i - 1)
+            } else {
+                commits.insert(commit, at: i)
+            }
         }
-        if commits.count > capacity { commits.removeFirst(commits.count - capacity) }
         return true
     }
 

@@ -3,7 +3,19 @@ import KafkaWire
 /// What the store keeps per consumer group.
 struct GroupState: Sendable {
     var partitions: [TopicPartition: CommitRing] = [:]
-    var meta: GroupMeta?
+    /// Boxed: most groups' metadata is rarely written, and an inline GroupMeta would make every
+    /// slot of the groups dictionary ~100 bytes wide.
+    private var metaBox: MetaBox?
+
+    var meta: GroupMeta? {
+        get { metaBox?.value }
+        set { metaBox = newValue.map(MetaBox.init) }
+    }
+
+    private final class MetaBox: Sendable {
+        let value: GroupMeta
+        init(_ value: GroupMeta) { self.value = value }
+    }
     /// Offset commits stored for this group since it appeared (the `_total` counter).
     var commits: Int64 = 0
 
