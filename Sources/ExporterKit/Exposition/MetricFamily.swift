@@ -61,4 +61,10 @@ public struct MetricFamily: Sendable, Equatable {
     public mutating func add(_ labels: [(String, String)], _ value: Double) {
         samples.append(Sample(labels, value))
     }
+
+    /// Adds a sample sharing `labels`' storage: a series set built once and used by several
+    /// families costs one array, not one per sample (400k-series scrapes).
+    public mutating func add(_ labels: [Label], _ value: Double) {
+        samples.append(Sample(labels: labels, value: value))
+    }
 }

@@ -18,12 +18,13 @@ enum LagMetrics {
     }
 
     private static func addSelf(_ v: ClusterView, to f: inout Families) {
-        let c = ("cluster", v.name)
+        let c = Label("cluster", v.name)
         let p = v.progress
         f.gauge("\(ns)_cluster_up", "1 when the last requests of ingest to the cluster succeeded.", [c], p.up ? 1 : 0)
         if let s = p.source {
             f.gauge(
-                "\(ns)_source_info", "The offsets source in use (auto resolves to one).", [c, ("source", s.rawValue)], 1
+                "\(ns)_source_info", "The offsets source in use (auto resolves to one).",
+                [c, Label("source", s.rawValue)], 1
             )
         }
         f.gauge(
@@ -39,40 +40,41 @@ enum LagMetrics {
         for (kind, ts) in p.lastRefresh {
             f.gauge(
                 "\(ns)_last_refresh_timestamp_seconds", "Time of the last successful refresh of this kind.",
-                [c, ("kind", kind)], ts, unit: "seconds")
+                [c, Label("kind", kind)], ts, unit: "seconds")
         }
         f.gauge("\(ns)_groups", "Consumer groups reported for the cluster.", [c], Double(v.groups.count))
         let s = v.stats
         for (type, n) in s.recordsByType {
             f.counter(
                 "\(ns)_offsets_topic_records_total", "Offsets-topic records read, by key type.",
-                [c, ("type", String(type))], Double(n))
+                [c, Label("type", String(type))], Double(n))
         }
         for (reason, n) in s.skipped {
             f.counter(
                 "\(ns)_offsets_topic_records_skipped_total",
                 "Records read but not stored, by reason (unused_type: KIP-848/share/streams records).",
-                [c, ("reason", reason)], Double(n))
+                [c, Label("reason", reason)], Double(n))
         }
         for (reason, n) in s.decodeErrors {
             f.counter(
                 "\(ns)_offsets_topic_decode_errors_total", "Records or batches that could not be decoded, by reason.",
-                [c, ("reason", reason)], Double(n))
+                [c, Label("reason", reason)], Double(n))
         }
         f.counter(
             "\(ns)_offsets_topic_aborted_records_total", "Records of aborted transactions dropped.", [c],
             Double(s.abortedRecords))
         for (api, n) in s.requestErrors {
             f.counter(
-                "\(ns)_request_errors_total", "Failed Kafka requests of ingest, by API.", [c, ("api", api)], Double(n))
+                "\(ns)_request_errors_total", "Failed Kafka requests of ingest, by API.", [c, Label("api", api)],
+                Double(n))
         }
     }
 
     private static func addGroups(_ v: ClusterView, _ config: LagClusterConfig, to f: inout Families) {
-        let c = ("cluster", v.name)
+        let c = Label("cluster", v.name)
         let compat = config.burrowCompatMetrics
         for g in v.groups {
-            let gl = [c, ("consumergroup", g.name)]
+            let gl = [c, Label("consumergroup", g.name)]
             let e = g.evaluation
             f.gauge(
                 "kafka_consumergroup_status",
@@ -100,10 +102,13 @@ enum LagMetrics {
                 f.gauge("kafka_consumergroup_members", "Members of the group.", gl, Double(m.members))
                 f.gauge(
                     "kafka_consumergroup_info", "Group facts as labels (value 1).",
-                    gl + [("state", m.state), ("protocol_type", m.protocolType), ("protocol", m.protocol ?? "")], 1)
+                    gl + [
+                        Label("state", m.state), Label("protocol_type", m.protocolType),
+                        Label("protocol", m.protocol ?? ""),
+                    ], 1)
             }
             if compat {
-                let bl = [c, ("consumer_group", g.name)]
+                let bl = [c, Label("consumer_group", g.name)]
                 f.gauge("burrow_kafka_consumer_status", "Burrow: group status code.", bl, Double(e.status.rawValue))
                 f.gauge("burrow_kafka_consumer_lag_total", "Burrow: total lag of the group.", bl, Double(e.totalLag))
             }
@@ -115,10 +120,13 @@ enum LagMetrics {
     }
 
     private static func addPartitions(
-        _ g: GroupView, _ c: (String, String), compat: Bool, to f: inout Families
+        _ g: GroupView, _ c: Label, compat: Bool, to f: inout Families
     ) {
         for p in g.partitions {
-            let pl = [c, ("consumergroup", g.name), ("topic", p.topic), ("partition", String(p.partition))]
+            // Labels in byte order already: the encoder then sorts nothing.
+            let pl = [
+                c, Label("consumergroup", g.name), Label("partition", String(p.partition)), Label("topic", p.topic),
+            ]
             f.gauge(
                 "kafka_consumergroup_current_offset", "Newest committed offset of the partition.", pl,
                 Double(p.committed.offset))
@@ -140,7 +148,10 @@ enum LagMetrics {
                     unit: "seconds")
             }
             if compat {
-                let bl = [c, ("consumer_group", g.name), ("topic", p.topic), ("partition", String(p.partition))]
+                let bl = [
+                    c, Label("consumer_group", g.name), Label("partition", String(p.partition)),
+                    Label("topic", p.topic),
+                ]
                 f.gauge(
                     "burrow_kafka_consumer_current_offset", "Burrow: newest committed offset.", bl,
                     Double(p.committed.offset))
@@ -156,9 +167,9 @@ enum LagMetrics {
 
     /// `granularity: topic`: one series per group and topic (worst status, summed lag,
     /// largest lag seconds, newest commit).
-    private static func addTopicsOfGroup(_ g: GroupView, _ c: (String, String), to f: inout Families) {
+    private static func addTopicsOfGroup(_ g: GroupView, _ c: Label, to f: inout Families) {
         for (topic, parts) in Dictionary(grouping: g.partitions, by: \.topic) {
-            let tl = [c, ("consumergroup", g.name), ("topic", topic)]
+            let tl = [c, Label("consumergroup", g.name), Label("topic", topic)]
             let evaluated = parts.compactMap(\.evaluation)
             if let worst = evaluated.map(\.status).max() {
                 f.gauge(
@@ -184,9 +195,9 @@ enum LagMetrics {
     }
 
     private static func addTopics(_ v: ClusterView, _ config: LagClusterConfig, to f: inout Families) {
-        let c = ("cluster", v.name)
+        let c = Label("cluster", v.name)
         for (tp, o) in v.partitions {
-            let pl = [c, ("topic", tp.topic), ("partition", String(tp.partition))]
+            let pl = [c, Label("partition", String(tp.partition)), Label("topic", tp.topic)]
             if let end = o.logEnd {
                 f.gauge(
                     "kafka_topic_partition_current_offset", "Log-end offset of the partition (last sample).", pl,
@@ -205,13 +216,13 @@ enum LagMetrics {
         var all: [String: MetricFamily] = [:]
 
         mutating func gauge(
-            _ name: String, _ help: String, _ labels: [(String, String)], _ value: Double, unit: String? = nil
+            _ name: String, _ help: String, _ labels: [Label], _ value: Double, unit: String? = nil
         ) {
             all[name, default: MetricFamily(name: name, help: help, type: .gauge, unit: unit)].add(labels, value)
         }
 
         /// `name` is the exposed name (greppable); the family drops `_total`, which the encoder adds.
-        mutating func counter(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
+        mutating func counter(_ name: String, _ help: String, _ labels: [Label], _ value: Double) {
             let base = name.hasSuffix("_total") ? String(name.dropLast(6)) : name
             all[base, default: MetricFamily(name: base, help: help, type: .counter)].add(labels, value)
         }
