@@ -64,7 +64,7 @@ public struct MetricFamily: Sendable, Equatable {
 
     /// Adds a sample sharing `labels`' storage: a series set built once and used by several
     /// families costs one array, not one per sample (400k-series scrapes).
-    public mutating func add(_ labels: [Label], _ value: Double) {
+    public mutating func add(sharing labels: [Label], _ value: Double) {
         samples.append(Sample(labels: labels, value: value))
     }
 }

@@ -218,13 +218,14 @@ enum LagMetrics {
         mutating func gauge(
             _ name: String, _ help: String, _ labels: [Label], _ value: Double, unit: String? = nil
         ) {
-            all[name, default: MetricFamily(name: name, help: help, type: .gauge, unit: unit)].add(labels, value)
+            all[name, default: MetricFamily(name: name, help: help, type: .gauge, unit: unit)].add(
+                sharing: labels, value)
         }
 
         /// `name` is the exposed name (greppable); the family drops `_total`, which the encoder adds.
         mutating func counter(_ name: String, _ help: String, _ labels: [Label], _ value: Double) {
             let base = name.hasSuffix("_total") ? String(name.dropLast(6)) : name
-            all[base, default: MetricFamily(name: base, help: help, type: .counter)].add(labels, value)
+            all[base, default: MetricFamily(name: base, help: help, type: .counter)].add(sharing: labels, value)
         }
     }
 }
