@@ -73,6 +73,26 @@ func wireResponse(_ results: [Result_], version: Int16) throws -> DescribeLogDir
         #expect(value(families, "kafka_cluster_volume_total_bytes", [:]) == 10_000)
     }
 
+    @Test(arguments: [Int16(4), 5])
+    func cordonedFromVersion5(version: Int16) throws {
+        let response = try wireResponse(
+            [
+                Result_(logDir: "/a", totalBytes: 100, usableBytes: 40, isCordoned: true),
+                Result_(logDir: "/b", totalBytes: 100, usableBytes: 40),
+            ], version: version)
+        let reports = LogDirMapping.reports(broker: "1", response: response, topicDetail: false, version: version)
+        let families = ClusterMetrics.families([snapshot(reports)])
+        if version >= 5 {
+            #expect(reports.map(\.cordoned) == [true, false])
+            #expect(value(families, "kafka_cluster_log_dir_cordoned", ["log_dir": "/a"]) == 1)
+            #expect(value(families, "kafka_cluster_log_dir_cordoned", ["log_dir": "/b"]) == 0)
+        } else {
+            // v4 has no such field: unknown, so no series (not a false 0).
+            #expect(reports.allSatisfy { $0.cordoned == nil })
+            #expect(family(families, "kafka_cluster_log_dir_cordoned") == nil)
+        }
+    }
+
     @Test func dirOnlyRequestLeavesUsedUnknown() throws {
         let response = try wireResponse(
             [Result_(logDir: "/d", totalBytes: 100, usableBytes: 40)], version: 4)

@@ -15,4 +15,6 @@ struct LogDirReport: Sendable, Equatable {
     var topicBytes: [String: Int64] = [:]
     /// Partitions being moved into this dir (future replicas, AlterReplicaLogDirs).
     var futureReplicas: Int = 0
+    /// Cordoned (no new replicas placed here, KIP-1066); nil before DescribeLogDirs v5.
+    var cordoned: Bool?
 }

@@ -65,6 +65,11 @@ enum ClusterMetrics {
             f.gauge(
                 "log_dir_online", "1 when the broker reports the log dir without error, 0 when offline.", labels,
                 d.online ? 1 : 0)
+            if let cordoned = d.cordoned {
+                f.gauge(
+                    "log_dir_cordoned", "1 when the log dir is cordoned: no new replicas go there (Kafka 4.1+).",
+                    labels, cordoned ? 1 : 0)
+            }
             if let v = d.totalBytes {
                 f.bytes("log_dir_total_bytes", "Size of the volume holding the log dir.", labels, v)
             }

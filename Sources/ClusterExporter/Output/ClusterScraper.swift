@@ -109,7 +109,9 @@ final class ClusterScraper: Sendable {
                         if response.errorCode != 0 {
                             throw KafkaResponseError(api: "DescribeLogDirs", code: KafkaErrorCode(response.errorCode))
                         }
-                        return LogDirMapping.reports(broker: String(id), response: response, topicDetail: topicDetail)
+                        let version = try await self.client.connection(to: id).version(for: DescribeLogDirsRequest.self)
+                        return LogDirMapping.reports(
+                            broker: String(id), response: response, topicDetail: topicDetail, version: version)
                     }
                     return ((try? result.get()) ?? [], request)
                 }
