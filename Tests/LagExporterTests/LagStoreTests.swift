@@ -162,4 +162,25 @@ import Testing
         #expect(Self.group(s, "behind")?.partitions[0].lagSeconds == 90)
         #expect(s.exactCandidates(limit: 10).isEmpty)
     }
+
+    @Test func singleGroupViewsMatchTheFullView() throws {
+        let s = try Self.store("    evaluator: {expire_group: 1h}\n")
+        s.applyMetadata(topicPartitions: ["t": 2])
+        s.addLogEnds([TopicPartition("t", 0): 100, TopicPartition("t", 1): 100], now: Self.now - 5000)
+        Self.feed(
+            s,
+            [
+                Self.commit("a", "t", 0, 50, at: Self.now - 4000), Self.commit("b", "t", 1, 100, at: Self.now),
+                Self.commit("old", "t", 0, 1, at: Self.now - 2 * 3_600_000 + 1),
+            ])
+        s.expire(now: Self.now - 3_600_000)  // "old" is still stored, but expired at `now`
+        let full = s.view(now: Self.now)
+        #expect(s.groupNames(now: Self.now) == full.groups.map(\.name))
+        #expect(full.groups.map(\.name) == ["a", "b"])
+        for g in full.groups {
+            let one = try #require(s.view(group: g.name, now: Self.now))
+            #expect(one.evaluation == g.evaluation && one.partitions.count == g.partitions.count)
+        }
+        #expect(s.view(group: "old", now: Self.now) == nil && s.view(group: "nope", now: Self.now) == nil)
+    }
 }

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Encodes metric families in the Prometheus text format 0.0.4 or OpenMetrics 1.0.
 ///
 /// Output is deterministic: families sorted by name, series by their sorted label sets, label
@@ -5,14 +7,29 @@
 /// producing output Prometheus would refuse (one bad series fails a whole scrape there).
 public enum ExpositionEncoder {
     public static func encode(_ families: [MetricFamily], format: ExpositionFormat) throws(ExpositionError) -> [UInt8] {
-        let sorted = try ExpositionValidator.normalized(families)
         var out: [UInt8] = []
-        out.reserveCapacity(sorted.reduce(0) { $0 + estimatedSize($1) })
+        try encode(families, format: format, into: &out)
+        return out
+    }
+
+    /// Encodes straight into a NIO buffer: a 30 MB answer is not copied once more to be sent.
+    public static func encodeBuffer(_ families: [MetricFamily], format: ExpositionFormat) throws(ExpositionError)
+        -> ByteBuffer
+    {
+        var out = ByteBuffer()
+        try encode(families, format: format, into: &out)
+        return out
+    }
+
+    static func encode<Out: ByteSink>(_ families: [MetricFamily], format: ExpositionFormat, into out: inout Out)
+        throws(ExpositionError)
+    {
+        let sorted = try ExpositionValidator.normalized(families)
+        out.reserve(sorted.reduce(0) { $0 + estimatedSize($1) })
         for family in sorted {
             write(family, format: format, into: &out)
         }
         if format == .openMetrics100 { out.append(contentsOf: "# EOF\n".utf8) }
-        return out
     }
 
     public static func encodeString(_ families: [MetricFamily], format: ExpositionFormat) throws(ExpositionError)
@@ -21,7 +38,7 @@ public enum ExpositionEncoder {
         String(decoding: try encode(families, format: format), as: UTF8.self)
     }
 
-    private static func write(_ family: MetricFamily, format: ExpositionFormat, into out: inout [UInt8]) {
+    private static func write<Out: ByteSink>(_ family: MetricFamily, format: ExpositionFormat, into out: inout Out) {
         let isCounter = family.type == .counter
         // Text 0.0.4 has no suffix rules: metadata names the series name. OpenMetrics names
         // the family and appends `_total` to counter samples.
@@ -67,7 +84,7 @@ public enum ExpositionEncoder {
     }
 
     /// Escapes backslash and newline (and double quote where the format requires it).
-    static func appendEscaped(_ s: String, quotes: Bool, into out: inout [UInt8]) {
+    static func appendEscaped<Out: ByteSink>(_ s: String, quotes: Bool, into out: inout Out) {
         for byte in s.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
@@ -98,4 +115,21 @@ public enum ExpositionEncoder {
         }
         return v.description
     }
+}
+
+/// Where the encoder writes: an array (tests, small answers) or a NIO buffer (the HTTP answer).
+protocol ByteSink {
+    mutating func append(_ byte: UInt8)
+    mutating func append(contentsOf bytes: some Sequence<UInt8>)
+    mutating func reserve(_ n: Int)
+}
+
+extension Array: ByteSink where Element == UInt8 {
+    mutating func reserve(_ n: Int) { reserveCapacity(n) }
+}
+
+extension ByteBuffer: ByteSink {
+    mutating func append(_ byte: UInt8) { writeInteger(byte) }
+    mutating func append(contentsOf bytes: some Sequence<UInt8>) { writeBytes(bytes) }
+    mutating func reserve(_ n: Int) { reserveCapacity(minimumWritableBytes: n) }
 }

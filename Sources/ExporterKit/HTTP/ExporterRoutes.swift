@@ -79,8 +79,8 @@ public struct ExporterRoutes: HTTPResponder {
         let families = await runner.gather(timeout: timeout)
         let format = ExpositionFormat.negotiate(accept: request.headers.first(name: "Accept"))
         do {
-            let body = try ExpositionEncoder.encode(families, format: format)
-            return HTTPResponse(status: .ok, headers: ["Content-Type": format.contentType], body: body)
+            let body = try ExpositionEncoder.encodeBuffer(families, format: format)
+            return HTTPResponse(status: .ok, headers: ["Content-Type": format.contentType], buffer: body)
         } catch {
             runner.logger.error("cannot encode metrics", metadata: ["err": "\(error)"])
             return .text(.internalServerError, "error encoding metrics: \(error)\n")

@@ -37,12 +37,31 @@ public struct HTTPRequest: Sendable {
 public struct HTTPResponse: Sendable {
     public var status: HTTPResponseStatus
     public var headers: HTTPHeaders
-    public var body: [UInt8]
+    private var bytes: [UInt8]
+    /// A body already in NIO's buffer type (large `/metrics` answers): written without a copy.
+    public private(set) var buffer: ByteBuffer?
+
+    public var body: [UInt8] {
+        get { buffer.map { Array($0.readableBytesView) } ?? bytes }
+        set {
+            bytes = newValue
+            buffer = nil
+        }
+    }
+
+    public var bodyCount: Int { buffer?.readableBytes ?? bytes.count }
 
     public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
-        self.body = body
+        self.bytes = body
+    }
+
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], buffer: ByteBuffer) {
+        self.status = status
+        self.headers = headers
+        self.bytes = []
+        self.buffer = buffer
     }
 
     public static func text(_ status: HTTPResponseStatus, _ text: String) -> HTTPResponse {

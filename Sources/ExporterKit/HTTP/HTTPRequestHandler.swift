@@ -65,14 +65,18 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     {
         let keepAlive = head.isKeepAlive && !forceClose
         var headers = response.headers
-        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.bodyCount))
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         let responseHead = HTTPResponseHead(version: head.version, status: response.status, headers: headers)
         context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
-        if head.method != .HEAD, !response.body.isEmpty {
-            var buffer = context.channel.allocator.buffer(capacity: response.body.count)
-            buffer.writeBytes(response.body)
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        if head.method != .HEAD, response.bodyCount > 0 {
+            if let ready = response.buffer {
+                context.write(wrapOutboundOut(.body(.byteBuffer(ready))), promise: nil)
+            } else {
+                var buffer = context.channel.allocator.buffer(capacity: response.bodyCount)
+                buffer.writeBytes(response.body)
+                context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            }
         }
         let done = context.writeAndFlushPromise(wrapOutboundOut(.end(nil)))
         if !keepAlive {

@@ -34,61 +34,84 @@ struct PartitionView: Sendable {
 extension LagStore {
     /// Evaluates every group with Burrow's rules at `now` (ms).
     func view(now: Int64) -> ClusterView {
-        let settings = config.evaluator.settings
-        let cutoff = now - expireMs
-        let maxExtrapolation = config.lagSeconds.maxExtrapolation.duration.milliseconds
-        return state.withLock { s in
+        state.withLock { s in
             var view = ClusterView(
                 name: config.name, progress: s.progress, stats: s.stats, groups: [], partitions: [:])
             for (tp, h) in s.partitions { view.partitions[tp] = (h.logEnd.newest?.offset, h.oldest) }
             guard s.progress.caughtUp else { return view }
             view.groups.reserveCapacity(s.groups.count)
             for (name, g) in s.groups {
-                var evaluated: [BurrowEvaluator.PartitionKey: PartitionEvaluation] = [:]
-                var partitions: [PartitionView] = []
-                var maxSeconds: Double?
-                var unknownLagging = false
-                var topics = g.meta?.assignedTopics ?? []
-                for (tp, ring) in g.partitions {
-                    let commits = ring.commits.filter { $0.timestamp >= cutoff }
-                    guard let newest = commits.last else { continue }
-                    topics.insert(tp.topic)
-                    var pv = PartitionView(topic: tp.topic, partition: tp.partition, committed: newest)
-                    if let h = s.partitions[tp], let end = h.logEnd.newest?.offset {
-                        let lag = max(0, end - newest.offset)
-                        let e = BurrowEvaluator.partition(
-                            commits: commits, currentLag: lag, logEndSamples: h.logEnd.offsets, now: now,
-                            settings: settings)
-                        pv.evaluation = e
-                        evaluated[.init(tp.topic, tp.partition)] = e
-                        if lag == 0 {
-                            pv.lagSeconds = 0
-                        } else if let t = h.recordTimes[newest.offset] {
-                            pv.lagSeconds = max(0, Double(now - t) / 1000)
-                        } else {
-                            pv.lagSeconds = h.table.lagSeconds(
-                                committed: newest.offset, now: now, maxExtrapolationMs: maxExtrapolation)
-                        }
-                        if let v = pv.lagSeconds {
-                            maxSeconds = max(maxSeconds ?? 0, v)
-                        } else {
-                            unknownLagging = true
-                        }
-                    }
-                    partitions.append(pv)
-                }
-                if partitions.isEmpty && g.meta == nil { continue }
-                // "0 s behind" must not hide a lagging partition whose age is unknown.
-                if unknownLagging && (maxSeconds ?? 0) == 0 { maxSeconds = nil }
-                let consumed = topics.reduce(0) { $0 + (s.topicPartitions[$1] ?? 0) }
-                partitions.sort { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
-                view.groups.append(
-                    GroupView(
-                        name: name, evaluation: BurrowEvaluator.group(evaluated, consumedPartitions: consumed),
-                        partitions: partitions, meta: g.meta, commits: g.commits, maxLagSeconds: maxSeconds))
+                if let gv = evaluate(name, g, in: s, now: now) { view.groups.append(gv) }
             }
             view.groups.sort { $0.name < $1.name }
             return view
         }
+    }
+
+    /// One group evaluated (the Burrow API's per-group requests), nil when unknown or not
+    /// reported yet.
+    func view(group name: String, now: Int64) -> GroupView? {
+        state.withLock { s in
+            guard s.progress.caughtUp, let g = s.groups[name] else { return nil }
+            return evaluate(name, g, in: s, now: now)
+        }
+    }
+
+    /// Names of the groups `view(now:)` reports, without evaluating them (the Burrow API's list).
+    func groupNames(now: Int64) -> [String] {
+        let cutoff = now - expireMs
+        return state.withLock { s in
+            guard s.progress.caughtUp else { return [] }
+            return s.groups.compactMap { name, g in
+                g.meta != nil || g.partitions.values.contains { ($0.newest?.timestamp ?? .min) >= cutoff } ? name : nil
+            }.sorted()
+        }
+    }
+
+    private func evaluate(_ name: String, _ g: GroupState, in s: State, now: Int64) -> GroupView? {
+        let settings = config.evaluator.settings
+        let cutoff = now - expireMs
+        let maxExtrapolation = config.lagSeconds.maxExtrapolation.duration.milliseconds
+        var evaluated: [BurrowEvaluator.PartitionKey: PartitionEvaluation] = [:]
+        var partitions: [PartitionView] = []
+        var maxSeconds: Double?
+        var unknownLagging = false
+        var topics = g.meta?.assignedTopics ?? []
+        for (tp, ring) in g.partitions {
+            let commits = ring.commits.filter { $0.timestamp >= cutoff }
+            guard let newest = commits.last else { continue }
+            topics.insert(tp.topic)
+            var pv = PartitionView(topic: tp.topic, partition: tp.partition, committed: newest)
+            if let h = s.partitions[tp], let end = h.logEnd.newest?.offset {
+                let lag = max(0, end - newest.offset)
+                let e = BurrowEvaluator.partition(
+                    commits: commits, currentLag: lag, logEndSamples: h.logEnd.offsets, now: now,
+                    settings: settings)
+                pv.evaluation = e
+                evaluated[.init(tp.topic, tp.partition)] = e
+                if lag == 0 {
+                    pv.lagSeconds = 0
+                } else if let t = h.recordTimes[newest.offset] {
+                    pv.lagSeconds = max(0, Double(now - t) / 1000)
+                } else {
+                    pv.lagSeconds = h.table.lagSeconds(
+                        committed: newest.offset, now: now, maxExtrapolationMs: maxExtrapolation)
+                }
+                if let v = pv.lagSeconds {
+                    maxSeconds = max(maxSeconds ?? 0, v)
+                } else {
+                    unknownLagging = true
+                }
+            }
+            partitions.append(pv)
+        }
+        if partitions.isEmpty && g.meta == nil { return nil }
+        // "0 s behind" must not hide a lagging partition whose age is unknown.
+        if unknownLagging && (maxSeconds ?? 0) == 0 { maxSeconds = nil }
+        let consumed = topics.reduce(0) { $0 + (s.topicPartitions[$1] ?? 0) }
+        partitions.sort { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        return GroupView(
+            name: name, evaluation: BurrowEvaluator.group(evaluated, consumedPartitions: consumed),
+            partitions: partitions, meta: g.meta, commits: g.commits, maxLagSeconds: maxSeconds)
     }
 }

@@ -25,7 +25,8 @@ struct BurrowAPI: HTTPResponder {
             return ok("cluster list returned", "\"clusters\":[\(names.map(JSONText.quoted).joined(separator: ","))]")
         }
         guard let runner = clusters.runner(named: parts[2]) else { return notFound("cluster not found") }
-        let view = runner.store.view(now: WallClock.nowMs)
+        // Only what the request names is evaluated: a burrow exporter asks once per group.
+        let now = WallClock.nowMs
         switch parts.count {
         case 3:
             return ok(
@@ -33,16 +34,16 @@ struct BurrowAPI: HTTPResponder {
                 "\"module\":{\"class-name\":\"kafka\",\"servers\":[\(runner.config.connection.bootstrap.map { JSONText.quoted("\($0.host):\($0.port)") }.joined(separator: ","))],\"client-profile\":{\"name\":\"default\",\"client-id\":\(JSONText.quoted(runner.config.connection.clientId))}}"
             )
         case 4 where parts[3] == "consumer":
-            let names = view.groups.map(\.name)
+            let names = runner.store.groupNames(now: now)
             return ok("consumer list returned", "\"consumers\":[\(names.map(JSONText.quoted).joined(separator: ","))]")
         case 6 where parts[3] == "consumer" && (parts[5] == "status" || parts[5] == "lag"):
-            guard let g = view.groups.first(where: { $0.name == parts[4] }) else {
+            guard let g = runner.store.view(group: parts[4], now: now) else {
                 return notFound("consumer group not found")
             }
             let all = parts[5] == "lag"
             return ok(
                 all ? "consumer lag returned" : "consumer status returned",
-                "\"status\":\(Self.status(g, cluster: view.name, all: all))")
+                "\"status\":\(Self.status(g, cluster: runner.config.name, all: all))")
         default:
             return notFound("invalid request type")
         }
