@@ -366,6 +366,9 @@ def test_check_config(lag_bin, tmp_path):
     example = REPO / "examples" / "lag-exporter.yml"
     cp = subprocess.run([lag_bin, "check-config", f"--config.file={example}"], capture_output=True, text=True)
     assert cp.returncode == 0 and "ccs (offsets-topic), setzer (auto)" in cp.stdout, cp.stderr
+    compose = REPO / "deploy" / "compose" / "config" / "lag-exporter.yml"
+    cp = subprocess.run([lag_bin, "check-config", f"--config.file={compose}"], capture_output=True, text=True)
+    assert cp.returncode == 0, cp.stderr
     bad = tmp_path / "bad.yml"
     for body, needle in [
         ("clusters:\n  - name: a\n    bootstrap: [x:1]\n    source: topic\n", "clusters[0].source"),
