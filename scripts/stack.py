@@ -9,7 +9,7 @@ Used by scripts/demo.sh (foreground, Ctrl-C stops everything) and by the end-to-
 Tests/IntegrationTests/test_stack_e2e.py (imported). Traffic:
   - producers write a few records per second to `orders` (3 partitions) and `payments`;
   - group `billing` commits the log end every 2 s (healthy, OK);
-  - group `reporting` commits half the log end (it moves, its lag grows: WARN);
+  - group `reporting` commits a quarter of the log end (it moves, its lag grows: WARN);
   - group `archiver` committed once at start and stopped (STOP, group ERR: the alert fires).
 The Prometheus config has the shape of deploy/prometheus/prometheus.yml (jobs, file_sd target
 files with `cluster`/`brokerId` labels, honor_labels) adapted to loopback; the rules are
@@ -135,7 +135,7 @@ class Traffic(threading.Thread):
                 if time.monotonic() >= next_commit:
                     e = ends()
                     commit("billing", e)
-                    commit("reporting", [o // 2 for o in e])  # moves, at half the speed: lag grows
+                    commit("reporting", [o // 4 for o in e])  # moves, at a quarter of the speed: lag grows
                     next_commit = time.monotonic() + 2
                 self.stopping.wait(0.25)
         finally:

@@ -79,7 +79,7 @@ def test_consumer_group_statuses(stack):
         r = query(stack, 'kafka_consumergroup_status{cluster="demo"}')
         got = {dict(k)["consumergroup"]: v for k, v in r.items()}
         return got if got == {"billing": 1, "reporting": 2, "archiver": 3} else None
-    eventually(statuses, 90, "billing OK, reporting WARN, archiver ERR", stack)
+    eventually(statuses, 150, "billing OK, reporting WARN, archiver ERR", stack)
     lag = query(stack, 'kafka_consumergroup_total_lag{consumergroup="archiver"}')
     assert list(lag.values())[0] > 0
     assert query(stack, 'kafka_lag_source_info{cluster="demo",source="admin-api"}')
@@ -91,7 +91,7 @@ def test_stopped_group_alert_fires(stack):
         errs = {a["labels"].get("consumergroup") for a in alerts
                 if a["labels"]["alertname"] == "KafkaConsumerGroupError" and a["state"] == "firing"}
         return errs if "archiver" in errs else None
-    errs = eventually(firing, 90, "KafkaConsumerGroupError firing for archiver", stack)
+    errs = eventually(firing, 120, "KafkaConsumerGroupError firing for archiver", stack)
     assert "billing" not in errs
 
 
