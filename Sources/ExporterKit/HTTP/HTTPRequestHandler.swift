@@ -82,6 +82,11 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
         if !keepAlive {
             done.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
+        if response.bodyCount >= MemoryTrim.largeResponseBytes {
+            // A scrape of a big cluster frees 100+ MB of series and text once sent; glibc keeps
+            // freed pages, so the process would stay at its scrape peak between scrapes.
+            done.assumeIsolated().whenComplete { _ in MemoryTrim.returnFreedMemoryToTheSystem() }
+        }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -2,10 +2,6 @@ import ArgumentParser
 import ExporterKit
 import Logging
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Serves `/metrics`, the Burrow API and the status page (the default subcommand).
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve metrics (default).")
@@ -18,7 +14,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         // Two malloc arenas instead of glibc's 8 per core: ingest allocates on a few threads in
         // bursts, and every extra arena keeps its own freed memory (peak RSS -7 % at 1M commits).
-        limitMallocArenas(2)
+        MemoryTrim.limitArenas(2)
         let logger = ExporterRuntime.bootstrapLogging(common, label: "lag-exporter")
         let clusters: LagClusters
         do {
@@ -45,15 +41,4 @@ struct Serve: AsyncParsableCommand {
         }
         await clusters.stopAll()
     }
-}
-
-/// glibc's `mallopt(M_ARENA_MAX, n)`; <malloc.h> is not in Swift's Glibc module, so it is looked
-/// up at run time (and skipped on a libc without it).
-private func limitMallocArenas(_ n: Int32) {
-    #if canImport(Glibc)
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        let mArenaMax: Int32 = -8
-        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        _ = unsafeBitCast(sym, to: Mallopt.self)(mArenaMax, n)
-    #endif
 }
