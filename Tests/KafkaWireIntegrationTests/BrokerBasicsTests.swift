@@ -109,4 +109,25 @@ import Testing
         #expect(described.members.isEmpty)
         await c.close()
     }
+
+    @Test func manyGroupsInBatches() async throws {
+        let broker = try await TansuBroker.start()
+        defer { broker.stop() }
+        try await kafkaPeer(["create-topic", broker.bootstrap, "m", "1"])
+        try await kafkaPeer(["produce", broker.bootstrap, "m", "9"])
+        for (i, g) in ["a", "b", "c"].enumerated() {
+            try await kafkaPeer(["commit", broker.bootstrap, g, "m", "0", String(i + 1)])
+        }
+        let c = try client(broker.bootstrap)
+        // Batches of two: two OffsetFetch requests (v8+ carries many groups), one per batch.
+        let offsets = await c.committedOffsets(ofGroups: ["a", "b", "c", "never-committed"], batchSize: 2)
+        #expect(try offsets["a"]?.get() == [TopicPartition("m", 0): 1])
+        #expect(try offsets["b"]?.get() == [TopicPartition("m", 0): 2])
+        #expect(try offsets["c"]?.get() == [TopicPartition("m", 0): 3])
+        #expect(try offsets["never-committed"]?.get() == [:])
+        let described = await c.describeGroups(["a", "b", "c"], batchSize: 2)
+        #expect(Set(described.keys) == ["a", "b", "c"])
+        #expect(try described["b"]?.get().groupId == "b")
+        await c.close()
+    }
 }

@@ -10,8 +10,6 @@ struct AdminAPIPoller: Sendable {
     let client: KafkaClient
     let store: LagStore
     let logger: Logger
-    /// Groups polled at once.
-    var concurrency = 8
 
     func run(onFirstPoll: @Sendable () async -> Void) async {
         store.updateProgress { $0.source = .adminAPI }
@@ -45,22 +43,38 @@ struct AdminAPIPoller: Sendable {
         // ListGroups v5+ says which groups use the KIP-848 protocol (Kafka 4.0+): those are
         // described with ConsumerGroupDescribe; DescribeGroups knows only classic groups.
         let kip848 = Set(kept.filter { $0.groupType.lowercased() == "consumer" }.map(\.groupId))
+        // Batched per coordinator: a cluster with thousands of groups costs a few requests.
+        let offsets = await client.committedOffsets(ofGroups: names)
+        let classic = await client.describeGroups(names.filter { !kip848.contains($0) })
+        let modern = await client.describeConsumerGroups(names.filter { kip848.contains($0) })
         var errors = 0
         var lastError: String?
-        await withTaskGroup(of: String?.self) { tasks in
-            var it = names.makeIterator()
-            func next() -> Bool {
-                guard let group = it.next() else { return false }
-                tasks.addTask { await poll(group, kip848: kip848.contains(group)) }
-                return true
-            }
-            for _ in 0..<concurrency where !next() { break }
-            for await failure in tasks {
-                if let failure {
-                    errors += 1
-                    lastError = failure
+        let now = WallClock.nowMs
+        for group in names {
+            switch offsets[group] {
+            case .success(let committed):
+                let meta: GroupMeta?
+                if kip848.contains(group) {
+                    meta = (try? modern[group]?.get()).map(GroupMeta.init)
+                } else {
+                    meta = (try? classic[group]?.get()).map(GroupMeta.init)
                 }
-                _ = next()
+                if meta == nil {
+                    store.count {
+                        $0.requestErrors[
+                            kip848.contains(group) ? "ConsumerGroupDescribe" : "DescribeGroups", default: 0] += 1
+                    }
+                }
+                store.applyPolled(
+                    group: group, offsets: committed.filter { store.config.topics.keeps($0.key.topic) }, meta: meta,
+                    now: now)
+            case .failure(let e):
+                errors += 1
+                lastError = "OffsetFetch \(group): \(e)"
+                store.count { $0.requestErrors["OffsetFetch", default: 0] += 1 }
+            case nil:
+                errors += 1
+                lastError = "OffsetFetch \(group): no answer"
             }
         }
         // A broker that failed ListGroups hides its groups: only prune on a complete answer.
@@ -80,50 +94,24 @@ struct AdminAPIPoller: Sendable {
         }
         return true
     }
+}
 
-    /// Polls one group; returns an error text when it failed.
-    private func poll(_ group: String, kip848: Bool) async -> String? {
-        let offsets: [TopicPartition: Int64]
-        do {
-            offsets = try await client.committedOffsets(of: group)
-        } catch {
-            store.count { $0.requestErrors["OffsetFetch", default: 0] += 1 }
-            return "OffsetFetch \(group): \(error)"
-        }
-        var meta: GroupMeta?
-        if kip848 {
-            do {
-                let d = try await client.describeConsumerGroup(group)
-                meta = GroupMeta(
-                    state: d.groupState, protocolType: "consumer",
-                    protocol: d.assignorName.isEmpty ? nil : d.assignorName,
-                    generation: d.groupEpoch, members: d.members.count,
-                    assignedTopics: Set(d.members.flatMap { $0.assignment.topicPartitions.map(\.topicName) }))
-            } catch {
-                store.count { $0.requestErrors["ConsumerGroupDescribe", default: 0] += 1 }
-            }
-        } else {
-            meta = await describeClassic(group)
-        }
-        store.applyPolled(
-            group: group, offsets: offsets.filter { store.config.topics.keeps($0.key.topic) }, meta: meta,
-            now: WallClock.nowMs)
-        return nil
+extension GroupMeta {
+    /// From DescribeGroups (classic groups).
+    init(_ d: DescribeGroupsResponse.DescribedGroup) {
+        let assignments =
+            d.protocolType == "consumer"
+            ? d.members.flatMap { OffsetsRecord.assignment($0.memberAssignment) ?? [] } : []
+        self.init(
+            state: d.groupState, protocolType: d.protocolType, protocol: d.protocolData.isEmpty ? nil : d.protocolData,
+            generation: -1, members: d.members.count, assignedTopics: Set(assignments.map(\.topic)))
     }
 
-    private func describeClassic(_ group: String) async -> GroupMeta? {
-        do {
-            let d = try await client.describeGroup(group)
-            let assignments =
-                d.protocolType == "consumer"
-                ? d.members.flatMap { OffsetsRecord.assignment($0.memberAssignment) ?? [] } : []
-            return GroupMeta(
-                state: d.groupState, protocolType: d.protocolType,
-                protocol: d.protocolData.isEmpty ? nil : d.protocolData, generation: -1, members: d.members.count,
-                assignedTopics: Set(assignments.map(\.topic)))
-        } catch {
-            store.count { $0.requestErrors["DescribeGroups", default: 0] += 1 }
-            return nil
-        }
+    /// From ConsumerGroupDescribe (KIP-848 groups).
+    init(_ d: ConsumerGroupDescribeResponse.DescribedGroup) {
+        self.init(
+            state: d.groupState, protocolType: "consumer", protocol: d.assignorName.isEmpty ? nil : d.assignorName,
+            generation: d.groupEpoch, members: d.members.count,
+            assignedTopics: Set(d.members.flatMap { $0.assignment.topicPartitions.map(\.topicName) }))
     }
 }
