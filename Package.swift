@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
+        // CRC-32C with the CPU instruction (SSE4.2 / ARMv8 CRC), chosen at run time.
+        .target(name: "CCRC32C"),
         // Cyrus SASL's client API (GSSAPI plugin loaded at run time) and MIT GSS-API for keytab credentials.
         .systemLibrary(
             name: "CSASL", pkgConfig: "libsasl2",
@@ -67,6 +69,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 "ExporterKit",
+                "CCRC32C",
                 "CZlib",
                 "CLZ4",
                 "CZstd",

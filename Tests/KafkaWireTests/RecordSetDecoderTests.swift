@@ -24,6 +24,22 @@ struct CRC32CTests {
         // A non-contiguous collection goes through the copying path.
         #expect(CRC32C.checksum("123456789".utf8.lazy.map { $0 }) == 0xE306_9283)
     }
+
+    @Test func hardwareAndTableAgree() {
+        // x86-64 machines since 2008 have SSE4.2: the test must exercise the instruction path.
+        #if arch(x86_64)
+            #expect(CRC32C.hardware)
+        #endif
+        var g = SystemRandomNumberGenerator()
+        for length in [0, 1, 7, 8, 9, 31, 32, 33, 4096, 65_537] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &g) }
+            let seed = UInt32.random(in: 0...UInt32.max, using: &g)
+            bytes.withUnsafeBytes { raw in
+                #expect(CRC32C.update(seed, raw) == CRC32C.softwareUpdate(seed, raw), "length \(length)")
+            }
+            #expect(CRC32C.checksum(bytes) == referenceCRC32C(bytes))
+        }
+    }
 }
 
 @Suite("Decompression helpers")
