@@ -183,4 +183,27 @@ import Testing
         }
         #expect(s.view(group: "old", now: Self.now) == nil && s.view(group: "nope", now: Self.now) == nil)
     }
+
+    @Test func everyTopicIsSampledSoAFirstCommitHasItsLag() throws {
+        // Burrow samples every topic: a group's first commit to a topic nobody consumed yet
+        // gets a known lag, and the "lags never decrease" rule sees it.
+        let s = try Self.store("    topics: {deny: '^skip$'}\n")
+        s.applyMetadata(topicPartitions: ["fresh": 2, "idle": 1, "skip": 1])
+        #expect(
+            s.partitionsToSample == [TopicPartition("fresh", 0), TopicPartition("fresh", 1), TopicPartition("idle", 0)])
+        s.addLogEnds([TopicPartition("fresh", 0): 30], now: Self.now - 2000)
+        Self.feed(s, [Self.commit("g", "fresh", 0, 30, at: Self.now - 1000)])
+        #expect(Self.group(s, "g")?.partitions[0].committed.lag == 0)
+        // The interpolation history is kept for consumed topics only.
+        s.addLogEnds([TopicPartition("fresh", 0): 40, TopicPartition("idle", 0): 7], now: Self.now)
+        let tables = s.state.withLock {
+            (
+                $0.partitions[TopicPartition("fresh", 0)]?.table.points.count,
+                $0.partitions[TopicPartition("idle", 0)]?.table.points.count
+            )
+        }
+        #expect(tables.0 == 1 && tables.1 == 0)
+        // fresh-1 was never committed: listed as uncommitted (Burrow's /lag shows it).
+        #expect(Self.group(s, "g")?.uncommitted == [TopicPartition("fresh", 1)])
+    }
 }

@@ -17,6 +17,9 @@ struct GroupView: Sendable {
     /// Every partition with commits, evaluated or not (those without a known log-end offset
     /// are listed with `evaluation == nil`).
     var partitions: [PartitionView]
+    /// Partitions of consumed topics the group has no (unexpired) commit for: Burrow lists them
+    /// in `/lag` and counts them in `partition_count`.
+    var uncommitted: [TopicPartition] = []
     var meta: GroupMeta?
     var commits: Int64
     /// Largest known lag in seconds over the group's partitions.
@@ -110,8 +113,17 @@ extension LagStore {
         if unknownLagging && (maxSeconds ?? 0) == 0 { maxSeconds = nil }
         let consumed = topics.reduce(0) { $0 + (s.topicPartitions[$1] ?? 0) }
         partitions.sort { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        var uncommitted: [TopicPartition] = []
+        for t in topics.sorted() {
+            for p in 0..<Int32(s.topicPartitions[t] ?? 0) where evaluated[.init(t, p)] == nil {
+                if !partitions.contains(where: { $0.topic == t && $0.partition == p }) {
+                    uncommitted.append(TopicPartition(t, p))
+                }
+            }
+        }
         return GroupView(
             name: name, evaluation: BurrowEvaluator.group(evaluated, consumedPartitions: consumed),
-            partitions: partitions, meta: g.meta, commits: g.commits, maxLagSeconds: maxSeconds)
+            partitions: partitions, uncommitted: uncommitted, meta: g.meta, commits: g.commits,
+            maxLagSeconds: maxSeconds)
     }
 }

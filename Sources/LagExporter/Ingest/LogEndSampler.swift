@@ -2,7 +2,7 @@ import ExporterKit
 import KafkaWire
 import Logging
 
-/// Samples log-end offsets of every consumed partition (one ListOffsets per leader broker) each
+/// Samples log-end offsets of every partition (one ListOffsets per leader broker) each
 /// `offset_refresh`, refreshes metadata each `topic_refresh` (deleted topics vanish from every
 /// group; log-start offsets), expires old commits, and in exact mode fetches the record at
 /// committed offsets of lagging partitions, bounded per cycle.
@@ -38,7 +38,7 @@ struct LogEndSampler: Sendable {
                 $0.lastRefresh["metadata"] = WallClock.nowSeconds
                 $0.lastContact = WallClock.nowSeconds
             }
-            let tps = store.consumedPartitions
+            let tps = store.partitionsToSample
             var oldest: [TopicPartition: Int64] = [:]
             for (tp, r) in await client.listOffsets(tps, spec: .earliest) {
                 if case .success(let o) = r { oldest[tp] = o.offset }
@@ -54,7 +54,7 @@ struct LogEndSampler: Sendable {
     /// One log-end sample of every consumed partition (also called once when ingest catches up,
     /// so the first evaluation has log-end offsets).
     func sampleOnce() async {
-        let tps = store.consumedPartitions
+        let tps = store.partitionsToSample
         let now = WallClock.nowMs
         if !tps.isEmpty {
             var ends: [TopicPartition: Int64] = [:]

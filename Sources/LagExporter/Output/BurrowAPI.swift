@@ -54,20 +54,30 @@ struct BurrowAPI: HTTPResponder {
         let e = g.evaluation
         let evaluated = g.partitions.filter { $0.evaluation != nil }
         let shown = all ? evaluated : evaluated.filter { $0.evaluation!.status != .ok }
+        // /lag also lists partitions of consumed topics never committed to, as Burrow does (OK,
+        // no offsets); they are OK, so /status leaves them out; both count them.
+        var items = shown.map(partition)
+        if all {
+            items += g.uncommitted.map {
+                "{\"topic\":\(JSONText.quoted($0.topic)),\"partition\":\($0.partition),\"owner\":\"\",\"client_id\":\"\","
+                    + "\"status\":\"OK\",\"start\":null,\"end\":null,\"current_lag\":0,\"complete\":0}"
+            }
+        }
         let maxlag = e.maxLag.flatMap { k in evaluated.first { $0.topic == k.topic && $0.partition == k.partition } }
         return "{\"cluster\":\(JSONText.quoted(cluster)),\"group\":\(JSONText.quoted(g.name)),"
             + "\"status\":\"\(e.status)\",\"complete\":\(number(e.complete)),"
-            + "\"partitions\":[\(shown.map(partition).joined(separator: ","))],"
-            + "\"partition_count\":\(evaluated.count),\"maxlag\":\(maxlag.map(partition) ?? "null"),"
-            + "\"totallag\":\(e.totalLag)}"
+            + "\"partitions\":[\(items.joined(separator: ","))],"
+            + "\"partition_count\":\(evaluated.count + g.uncommitted.count),"
+            + "\"maxlag\":\(maxlag.map(partition) ?? "null"),\"totallag\":\(e.totalLag)}"
     }
 
     static func partition(_ p: PartitionView) -> String {
         let e = p.evaluation!
         func offset(_ c: CommitSample?) -> String {
             guard let c else { return "null" }
-            return
-                "{\"offset\":\(c.offset),\"timestamp\":\(c.timestamp),\"observedAt\":\(c.timestamp),\"lag\":\(c.lag ?? 0)}"
+            // An unknown lag (a commit replayed from before the exporter started) is null, not 0.
+            return "{\"offset\":\(c.offset),\"timestamp\":\(c.timestamp),\"observedAt\":\(c.timestamp),"
+                + "\"lag\":\(c.lag.map(String.init) ?? "null")}"
         }
         return "{\"topic\":\(JSONText.quoted(p.topic)),\"partition\":\(p.partition),\"owner\":\"\",\"client_id\":\"\","
             + "\"status\":\"\(e.status)\",\"start\":\(offset(e.start)),\"end\":\(offset(e.end)),"

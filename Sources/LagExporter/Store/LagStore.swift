@@ -115,29 +115,50 @@ final class LagStore: Sendable {
 
     // MARK: log-end offsets and metadata
 
-    /// Topics any stored group has commits for.
-    var consumedPartitions: [TopicPartition] {
+    /// Partitions of the topics any stored group commits to or is assigned.
+    var consumedPartitions: Set<TopicPartition> {
+        state.withLock { s in Self.consumed(in: s) }
+    }
+
+    private static func consumed(in s: State) -> Set<TopicPartition> {
+        var all = Set<TopicPartition>()
+        for g in s.groups.values { all.formUnion(g.partitions.keys) }
+        var topics = Set(all.map(\.topic))
+        for g in s.groups.values { topics.formUnion(g.meta?.assignedTopics ?? []) }
+        // Every partition of a consumed topic (Burrow's `complete` counts them all).
+        for t in topics {
+            for p in 0..<Int32(s.topicPartitions[t] ?? 0) { all.insert(TopicPartition(t, p)) }
+        }
+        return all
+    }
+
+    /// What the log-end sampler asks for: every partition of every topic the filter keeps (like
+    /// Burrow, so a group's first commit to a topic nobody consumed yet has a known lag), and
+    /// consumed partitions the last metadata did not list yet.
+    var partitionsToSample: [TopicPartition] {
         state.withLock { s in
-            var all = Set<TopicPartition>()
-            for g in s.groups.values { all.formUnion(g.partitions.keys) }
-            var topics = Set(all.map(\.topic))
-            for g in s.groups.values { topics.formUnion(g.meta?.assignedTopics ?? []) }
-            // Every partition of a consumed topic is sampled (Burrow's `complete` counts them all).
-            for t in topics {
-                for p in 0..<Int32(s.topicPartitions[t] ?? 0) { all.insert(TopicPartition(t, p)) }
+            var all = Self.consumed(in: s)
+            for (t, n) in s.topicPartitions where config.topics.keeps(t) {
+                for p in 0..<Int32(n) { all.insert(TopicPartition(t, p)) }
             }
             return all.sorted()
         }
     }
 
+    /// Stores a log-end sample of each partition. The interpolation history (up to
+    /// `history_points` per partition) is kept only for consumed partitions: the rest needs
+    /// Burrow's short window alone.
     func addLogEnds(_ offsets: [TopicPartition: Int64], now: Int64) {
         let intervals = config.evaluator.intervals
         let points = config.lagSeconds.historyPoints
         state.withLock { s in
+            let consumed = Self.consumed(in: s)
             for (tp, offset) in offsets {
-                var h = s.partitions[tp] ?? PartitionHistory(intervals: intervals, historyPoints: points)
+                var h =
+                    s.partitions.removeValue(forKey: tp)
+                    ?? PartitionHistory(intervals: intervals, historyPoints: points)
                 h.logEnd.add(offset: offset, timestamp: now)
-                h.table.add(offset: offset, time: now)
+                if consumed.contains(tp) { h.table.add(offset: offset, time: now) }
                 s.partitions[tp] = h
             }
         }
