@@ -1,6 +1,5 @@
 import ArgumentParser
 import ExporterKit
-import Foundation
 
 /// `cluster-exporter check-config --config.file F`: validates and exits non-zero on errors.
 struct CheckConfig: ParsableCommand {
@@ -11,21 +10,8 @@ struct CheckConfig: ParsableCommand {
     var configFile: String
 
     func run() throws {
-        do {
-            let config = try ConfigLoader.load(ClusterExporterConfig.self, path: configFile)
-            print(
-                "\(configFile): OK (\(config.clusters.count) cluster(s): \(config.clusters.map(\.name).joined(separator: ", ")))"
-            )
-        } catch {
-            var stderr = StandardError()
-            print("\(error)", to: &stderr)
-            throw ExitCode.failure
+        try ConfigCheck.run(ClusterExporterConfig.self, path: configFile) { config in
+            "\(config.clusters.count) cluster(s): \(config.clusters.map(\.name).joined(separator: ", "))"
         }
-    }
-}
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        FileHandle.standardError.write(Data(string.utf8))
     }
 }

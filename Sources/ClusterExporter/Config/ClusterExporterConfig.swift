@@ -26,18 +26,12 @@ struct ClusterExporterConfig: Decodable, Sendable, Equatable {
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        clusters = try c.decode([ClusterConfig].self, forKey: .clusters)
-        if clusters.isEmpty { throw decoder.invalid(CodingKeys.clusters, "at least one cluster is required") }
-        var seen: Set<String> = []
-        for (i, cluster) in clusters.enumerated() where !seen.insert(cluster.name).inserted {
-            throw decoder.invalid(
-                AnyCodingKey(stringValue: "clusters[\(i)].name"), "duplicate cluster name \"\(cluster.name)\"")
-        }
+        clusters = try c.decodeClusters(ClusterConfig.self, forKey: .clusters, in: decoder)
     }
 }
 
 /// One cluster: a name, how to connect, and where its log-dir volumes come from.
-struct ClusterConfig: Decodable, Sendable, Equatable {
+struct ClusterConfig: Decodable, Sendable, Equatable, NamedCluster {
     var name: String
     var connection: KafkaConnectionConfig
     var scrapeTimeout: ConfigDuration

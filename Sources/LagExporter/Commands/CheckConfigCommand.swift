@@ -1,6 +1,5 @@
 import ArgumentParser
 import ExporterKit
-import Foundation
 
 /// `lag-exporter check-config --config.file F`: validates and exits non-zero on errors.
 struct CheckConfig: ParsableCommand {
@@ -11,13 +10,9 @@ struct CheckConfig: ParsableCommand {
     var configFile: String
 
     func run() throws {
-        do {
-            let config = try ConfigLoader.load(LagExporterConfig.self, path: configFile)
-            let list = config.clusters.map { "\($0.name) (\($0.source.rawValue))" }.joined(separator: ", ")
-            print("\(configFile): OK (\(config.clusters.count) cluster(s): \(list))")
-        } catch {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode.failure
+        try ConfigCheck.run(LagExporterConfig.self, path: configFile) { config in
+            "\(config.clusters.count) cluster(s): "
+                + config.clusters.map { "\($0.name) (\($0.source.rawValue))" }.joined(separator: ", ")
         }
     }
 }

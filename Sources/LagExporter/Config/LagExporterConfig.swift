@@ -29,13 +29,7 @@ struct LagExporterConfig: Decodable, Sendable, Equatable {
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        clusters = try c.decode([LagClusterConfig].self, forKey: .clusters)
-        if clusters.isEmpty { throw decoder.invalid(CodingKeys.clusters, "at least one cluster is required") }
-        var seen: Set<String> = []
-        for (i, cluster) in clusters.enumerated() where !seen.insert(cluster.name).inserted {
-            throw decoder.invalid(
-                AnyCodingKey(stringValue: "clusters[\(i)].name"), "duplicate cluster name \"\(cluster.name)\"")
-        }
+        clusters = try c.decodeClusters(LagClusterConfig.self, forKey: .clusters, in: decoder)
     }
 }
 
@@ -55,7 +49,7 @@ enum Granularity: String, Decodable, Sendable, Equatable, CaseIterable {
     case topic
 }
 
-struct LagClusterConfig: Decodable, Sendable, Equatable {
+struct LagClusterConfig: Decodable, Sendable, Equatable, NamedCluster {
     var name: String
     var connection: KafkaConnectionConfig
     var source: OffsetsSource = .offsetsTopic
