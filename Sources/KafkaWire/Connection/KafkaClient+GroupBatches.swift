@@ -41,17 +41,7 @@ extension KafkaClient {
             groups, batchSize: batchSize, single: { try await self.describeGroup($0) },
             batch: { node, batch in
                 let r = try await self.send(DescribeGroupsRequest(groups: batch), to: node)
-                var out: [String: Result<DescribeGroupsResponse.DescribedGroup, any Error>] = [:]
-                for g in r.groups {
-                    let code = KafkaErrorCode(g.errorCode)
-                    out[g.groupId] =
-                        code.isError
-                        ? .failure(
-                            KafkaResponseError(
-                                api: "DescribeGroups", code: code, message: g.errorMessage, context: g.groupId))
-                        : .success(g)
-                }
-                return out
+                return Self.byGroup(r.groups, api: "DescribeGroups")
             })
     }
 
@@ -63,18 +53,21 @@ extension KafkaClient {
             groups, batchSize: batchSize, single: { try await self.describeConsumerGroup($0) },
             batch: { node, batch in
                 let r = try await self.send(ConsumerGroupDescribeRequest(groupIds: batch), to: node)
-                var out: [String: Result<ConsumerGroupDescribeResponse.DescribedGroup, any Error>] = [:]
-                for g in r.groups {
-                    let code = KafkaErrorCode(g.errorCode)
-                    out[g.groupId] =
-                        code.isError
-                        ? .failure(
-                            KafkaResponseError(
-                                api: "ConsumerGroupDescribe", code: code, message: g.errorMessage, context: g.groupId))
-                        : .success(g)
-                }
-                return out
+                return Self.byGroup(r.groups, api: "ConsumerGroupDescribe")
             })
+    }
+
+    /// A described group, or its error, per group id.
+    static func byGroup<G: DescribedGroupAnswer>(_ groups: [G], api: String) -> [String: Result<G, any Error>] {
+        var out: [String: Result<G, any Error>] = [:]
+        for g in groups {
+            let code = KafkaErrorCode(g.errorCode)
+            out[g.groupId] =
+                code.isError
+                ? .failure(KafkaResponseError(api: api, code: code, message: g.errorMessage, context: g.groupId))
+                : .success(g)
+        }
+        return out
     }
 
     /// Groups `groups` by coordinator (looked up concurrently, cached), runs `batch` per
@@ -146,3 +139,13 @@ extension KafkaClient {
         }
     }
 }
+
+/// The fields DescribeGroups and ConsumerGroupDescribe answers share per group.
+public protocol DescribedGroupAnswer: Sendable {
+    var groupId: String { get }
+    var errorCode: Int16 { get }
+    var errorMessage: String? { get }
+}
+
+extension DescribeGroupsResponse.DescribedGroup: DescribedGroupAnswer {}
+extension ConsumerGroupDescribeResponse.DescribedGroup: DescribedGroupAnswer {}
