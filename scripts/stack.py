@@ -214,7 +214,7 @@ class Stack:
         lag_cfg.write_text(
             "# source auto: the test broker has no __consumer_offsets, so the admin API is used.\n"
             f"clusters:\n  - name: {CLUSTER}\n    bootstrap: [{self.bootstrap}]\n    source: auto\n"
-            "    offset_refresh: 2s\n    topic_refresh: 10s\n    poll_interval: 2s\n"
+            "    offset_refresh: 1s\n    topic_refresh: 10s\n    poll_interval: 2s\n"
             "    # billing commits every 2 s under steady traffic: its lag at commit time is a few\n"
             "    # messages, never decreasing; Burrow calls that WARN unless allowed_lag covers it.\n"
             "    evaluator: {allowed_lag: 20}\n")
