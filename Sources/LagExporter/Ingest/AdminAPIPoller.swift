@@ -85,9 +85,13 @@ struct AdminAPIPoller: Sendable {
         store.updateProgress {
             $0.lastContact = WallClock.nowSeconds
             $0.lastRefresh["groups"] = WallClock.nowSeconds
-            $0.lastError = failuresText ?? lastError
+            // One group's failure (say GROUP_AUTHORIZATION_FAILED on a managed cluster) is counted
+            // in request_errors_total, not reported as the whole cluster being down.
+            $0.lastError = failuresText
         }
         if errors > 0 {
+            // Debug: a permanently unauthorized group would repeat this every poll; the counter
+            // kafka_lag_request_errors_total{api="OffsetFetch"} is what to alert on.
             logger.debug(
                 "some groups could not be polled",
                 metadata: ["cluster": "\(store.config.name)", "failed": "\(errors)", "err": "\(lastError ?? "")"])
