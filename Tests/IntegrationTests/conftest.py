@@ -62,6 +62,21 @@ def exporter_bin() -> Path:
 
 
 @pytest.fixture(scope="session")
+def lag_bin() -> Path:
+    env = os.environ.get("LAG_EXPORTER_BIN")
+    if env:
+        p = Path(env)
+        if not (p.is_file() and os.access(p, os.X_OK)):
+            pytest.fail(f"LAG_EXPORTER_BIN={env} is not an executable file")
+        return p
+    for cfg in ("release", "debug"):
+        p = REPO / ".build" / cfg / "lag-exporter"
+        if p.is_file() and os.access(p, os.X_OK):
+            return p
+    pytest.fail("lag-exporter not built (set LAG_EXPORTER_BIN or run scripts/test.sh)")
+
+
+@pytest.fixture(scope="session")
 def node_exporter_bin() -> str:
     p = shutil.which("prometheus-node-exporter")
     if not p:

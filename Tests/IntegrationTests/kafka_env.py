@@ -25,19 +25,26 @@ def tansu_bin() -> str:
 
 
 class Broker:
-    def __init__(self, pm: ProcessManager, port: int | None = None):
+    """advertised_port: the port clients are told to use (a TLS proxy in front, see TLSProxy);
+    `conf()` then talks TLS to it when `ca` is set."""
+
+    def __init__(self, pm: ProcessManager, port: int | None = None, advertised_port: int | None = None,
+                 ca: Path | None = None):
         self.pm = pm
         self.port = port or free_port()
+        self.advertised_port = advertised_port or self.port
+        self.ca = ca
         self.proc = None
 
     @property
     def bootstrap(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return f"127.0.0.1:{self.advertised_port}"
 
     def start(self) -> "Broker":
         url = f"tcp://127.0.0.1:{self.port}"
+        advertised = f"tcp://127.0.0.1:{self.advertised_port}"
         self.proc = self.pm.start("tansu", [tansu_bin(), "broker", "--listener-url", url,
-                                            "--advertised-listener-url", url, "--silent"])
+                                            "--advertised-listener-url", advertised, "--silent"])
         wait_until(lambda: port_open("127.0.0.1", self.port), 30, what="broker port", proc=self.proc)
         return self
 
@@ -49,7 +56,10 @@ class Broker:
     # ------------------------------------------------------------- client operations
 
     def conf(self) -> dict:
-        return {"bootstrap.servers": self.bootstrap, "socket.timeout.ms": 10000}
+        conf = {"bootstrap.servers": self.bootstrap, "socket.timeout.ms": 10000}
+        if self.ca:
+            conf.update({"security.protocol": "SSL", "ssl.ca.location": str(self.ca)})
+        return conf
 
     def create_topic(self, name: str, partitions: int) -> None:
         admin = AdminClient(self.conf())
@@ -86,3 +96,21 @@ class Broker:
             c.commit(offsets=[TopicPartition(topic, partition, offset)], asynchronous=False)
         finally:
             c.close()
+
+
+class TLSProxy:
+    """Debian's stunnel4 (OpenSSL) terminating TLS in front of the broker: the test broker's own
+    TLS did not handshake here (see test-environment.md)."""
+
+    def __init__(self, pm: ProcessManager, workdir: Path, cert: Path, key: Path, upstream: int):
+        self.pm, self.workdir = pm, Path(workdir)
+        self.cert, self.key, self.upstream = cert, key, upstream
+        self.port = free_port()
+
+    def start(self) -> "TLSProxy":
+        conf = self.workdir / "stunnel.conf"
+        conf.write_text(f"foreground = yes\npid =\n[kafka]\naccept = 127.0.0.1:{self.port}\n"
+                        f"connect = 127.0.0.1:{self.upstream}\ncert = {self.cert}\nkey = {self.key}\n")
+        proc = self.pm.start("stunnel", ["stunnel4", str(conf)])
+        wait_until(lambda: port_open("127.0.0.1", self.port), 30, what="stunnel port", proc=proc)
+        return self

@@ -24,21 +24,6 @@ OFFSETS = "__consumer_offsets"
 STATUS = {"NOTFOUND": 0, "OK": 1, "WARN": 2, "ERR": 3, "STOP": 4, "STALL": 5, "REWIND": 6}
 
 
-@pytest.fixture(scope="session")
-def lag_bin() -> Path:
-    env = os.environ.get("LAG_EXPORTER_BIN")
-    if env:
-        p = Path(env)
-        if not (p.is_file() and os.access(p, os.X_OK)):
-            pytest.fail(f"LAG_EXPORTER_BIN={env} is not an executable file")
-        return p
-    for cfg in ("release", "debug"):
-        p = REPO / ".build" / cfg / "lag-exporter"
-        if p.is_file() and os.access(p, os.X_OK):
-            return p
-    pytest.fail("lag-exporter not built (set LAG_EXPORTER_BIN or run scripts/test.sh)")
-
-
 class LagExporter:
     def __init__(self, pm: ProcessManager, binary: Path, config: Path):
         self.pm, self.binary, self.config = pm, binary, config
