@@ -88,4 +88,12 @@ import Testing
         #expect(BurrowAPI.status(g, cluster: "c", all: true).contains(#"{"topic":"t","partition":1,"#))
         #expect(!json.contains(#"{"topic":"t","partition":1,"#))
     }
+
+    @Test func streamingFromTheStoreEqualsTheView() throws {
+        let (s, c) = try Self.world("    burrow_compat_metrics: true\n")
+        let fromView = try ExpositionEncoder.encode(LagMetrics.families([(s.view(now: Self.now), c)]), format: .text004)
+        let streamed = try ExpositionEncoder.encode(LagMetrics.families(stores: [s], now: Self.now), format: .text004)
+        #expect(streamed == fromView)
+        #expect(String(decoding: streamed, as: UTF8.self).contains("kafka_consumergroup_lag{"))
+    }
 }

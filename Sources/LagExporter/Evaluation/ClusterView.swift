@@ -37,17 +37,34 @@ struct PartitionView: Sendable {
 extension LagStore {
     /// Evaluates every group with Burrow's rules at `now` (ms).
     func view(now: Int64) -> ClusterView {
+        var view = header()
+        _ = forEachGroup(now: now) { view.groups.append($0) }
+        return view
+    }
+
+    /// The cluster without its groups: progress, counters, log-end and log-start offsets.
+    func header() -> ClusterView {
         state.withLock { s in
             var view = ClusterView(
                 name: config.name, progress: s.progress, stats: s.stats, groups: [], partitions: [:])
             for (tp, h) in s.partitions { view.partitions[tp] = (h.logEnd.newest?.offset, h.oldest) }
-            guard s.progress.caughtUp else { return view }
-            view.groups.reserveCapacity(s.groups.count)
-            for (name, g) in s.groups {
-                if let gv = evaluate(name, g, in: s, now: now) { view.groups.append(gv) }
-            }
-            view.groups.sort { $0.name < $1.name }
             return view
+        }
+    }
+
+    /// Evaluates the reported groups one at a time, in name order (none until caught up);
+    /// returns how many there were.
+    func forEachGroup(now: Int64, _ body: (GroupView) -> Void) -> Int {
+        state.withLock { s in
+            guard s.progress.caughtUp else { return 0 }
+            var count = 0
+            for name in s.groups.keys.sorted() {
+                if let gv = evaluate(name, s.groups[name]!, in: s, now: now) {
+                    body(gv)
+                    count += 1
+                }
+            }
+            return count
         }
     }
 

@@ -76,6 +76,6 @@ struct LagCollector: Collector {
     let clusters: LagClusters
 
     func collect() async throws -> [MetricFamily] {
-        LagMetrics.families(clusters.views())
+        LagMetrics.families(stores: clusters.current.map(\.store), now: WallClock.nowMs)
     }
 }

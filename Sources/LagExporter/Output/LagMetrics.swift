@@ -10,14 +10,28 @@ enum LagMetrics {
     static func families(_ clusters: [(view: ClusterView, config: LagClusterConfig)]) -> [MetricFamily] {
         var f = Families()
         for (view, config) in clusters.sorted(by: { $0.view.name < $1.view.name }) {
-            addSelf(view, to: &f)
-            addGroups(view, config, to: &f)
+            addSelf(view, groups: view.groups.count, to: &f)
+            for g in view.groups { addGroup(g, cluster: view.name, config, to: &f) }
             if config.granularity == .partition { addTopics(view, config, to: &f) }
         }
         return f.all.values.filter { !$0.samples.isEmpty }.sorted { $0.name < $1.name }
     }
 
-    private static func addSelf(_ v: ClusterView, to f: inout Families) {
+    /// The same from the stores directly: groups are evaluated and turned into series one at a
+    /// time, so a scrape never holds every group's evaluation at once (60k partitions).
+    static func families(stores: [LagStore], now: Int64) -> [MetricFamily] {
+        var f = Families()
+        for store in stores.sorted(by: { $0.config.name < $1.config.name }) {
+            let header = store.header()
+            let config = store.config
+            let count = store.forEachGroup(now: now) { addGroup($0, cluster: config.name, config, to: &f) }
+            addSelf(header, groups: count, to: &f)
+            if config.granularity == .partition { addTopics(header, config, to: &f) }
+        }
+        return f.all.values.filter { !$0.samples.isEmpty }.sorted { $0.name < $1.name }
+    }
+
+    private static func addSelf(_ v: ClusterView, groups: Int, to f: inout Families) {
         let c = Label("cluster", v.name)
         let p = v.progress
         f.gauge("\(ns)_cluster_up", "1 when the last requests of ingest to the cluster succeeded.", [c], p.up ? 1 : 0)
@@ -42,7 +56,7 @@ enum LagMetrics {
                 "\(ns)_last_refresh_timestamp_seconds", "Time of the last successful refresh of this kind.",
                 [c, Label("kind", kind)], ts, unit: "seconds")
         }
-        f.gauge("\(ns)_groups", "Consumer groups reported for the cluster.", [c], Double(v.groups.count))
+        f.gauge("\(ns)_groups", "Consumer groups reported for the cluster.", [c], Double(groups))
         let s = v.stats
         for (type, n) in s.recordsByType {
             f.counter(
@@ -70,52 +84,50 @@ enum LagMetrics {
         }
     }
 
-    private static func addGroups(_ v: ClusterView, _ config: LagClusterConfig, to f: inout Families) {
-        let c = Label("cluster", v.name)
+    private static func addGroup(_ g: GroupView, cluster: String, _ config: LagClusterConfig, to f: inout Families) {
+        let c = Label("cluster", cluster)
         let compat = config.burrowCompatMetrics
-        for g in v.groups {
-            let gl = [c, Label("consumergroup", g.name)]
-            let e = g.evaluation
+        let gl = [c, Label("consumergroup", g.name)]
+        let e = g.evaluation
+        f.gauge(
+            "kafka_consumergroup_status",
+            "Burrow group status: 0 NOTFOUND, 1 OK, 2 WARN, 3 ERR (STOP, STALL and REWIND partitions count as ERR).",
+            gl, Double(e.status.rawValue))
+        f.gauge(
+            "kafka_consumergroup_total_lag",
+            "Sum of the current lag of the group's partitions (Burrow's totallag; kafka_exporter's lag_sum, renamed: promtool rejects a _sum suffix on a gauge).",
+            gl,
+            Double(e.totalLag))
+        f.gauge(
+            "kafka_consumergroup_complete_ratio",
+            "Share of the partitions of consumed topics whose commit window is full (Burrow's complete).", gl,
+            e.complete)
+        if let s = g.maxLagSeconds {
             f.gauge(
-                "kafka_consumergroup_status",
-                "Burrow group status: 0 NOTFOUND, 1 OK, 2 WARN, 3 ERR (STOP, STALL and REWIND partitions count as ERR).",
-                gl, Double(e.status.rawValue))
+                "kafka_consumergroup_max_lag_seconds", "Largest lag in seconds over the group's partitions.", gl, s,
+                unit: "seconds")
+        }
+        f.counter(
+            "kafka_consumergroup_offset_commits_total", "Offset commits stored for the group since it appeared.",
+            gl,
+            Double(g.commits))
+        if let m = g.meta {
+            f.gauge("kafka_consumergroup_members", "Members of the group.", gl, Double(m.members))
             f.gauge(
-                "kafka_consumergroup_total_lag",
-                "Sum of the current lag of the group's partitions (Burrow's totallag; kafka_exporter's lag_sum, renamed: promtool rejects a _sum suffix on a gauge).",
-                gl,
-                Double(e.totalLag))
-            f.gauge(
-                "kafka_consumergroup_complete_ratio",
-                "Share of the partitions of consumed topics whose commit window is full (Burrow's complete).", gl,
-                e.complete)
-            if let s = g.maxLagSeconds {
-                f.gauge(
-                    "kafka_consumergroup_max_lag_seconds", "Largest lag in seconds over the group's partitions.", gl, s,
-                    unit: "seconds")
-            }
-            f.counter(
-                "kafka_consumergroup_offset_commits_total", "Offset commits stored for the group since it appeared.",
-                gl,
-                Double(g.commits))
-            if let m = g.meta {
-                f.gauge("kafka_consumergroup_members", "Members of the group.", gl, Double(m.members))
-                f.gauge(
-                    "kafka_consumergroup_info", "Group facts as labels (value 1).",
-                    gl + [
-                        Label("state", m.state), Label("protocol_type", m.protocolType),
-                        Label("protocol", m.protocol ?? ""),
-                    ], 1)
-            }
-            if compat {
-                let bl = [c, Label("consumer_group", g.name)]
-                f.gauge("burrow_kafka_consumer_status", "Burrow: group status code.", bl, Double(e.status.rawValue))
-                f.gauge("burrow_kafka_consumer_lag_total", "Burrow: total lag of the group.", bl, Double(e.totalLag))
-            }
-            switch config.granularity {
-            case .partition: addPartitions(g, c, compat: compat, to: &f)
-            case .topic: addTopicsOfGroup(g, c, to: &f)
-            }
+                "kafka_consumergroup_info", "Group facts as labels (value 1).",
+                gl + [
+                    Label("state", m.state), Label("protocol_type", m.protocolType),
+                    Label("protocol", m.protocol ?? ""),
+                ], 1)
+        }
+        if compat {
+            let bl = [c, Label("consumer_group", g.name)]
+            f.gauge("burrow_kafka_consumer_status", "Burrow: group status code.", bl, Double(e.status.rawValue))
+            f.gauge("burrow_kafka_consumer_lag_total", "Burrow: total lag of the group.", bl, Double(e.totalLag))
+        }
+        switch config.granularity {
+        case .partition: addPartitions(g, c, compat: compat, to: &f)
+        case .topic: addTopicsOfGroup(g, c, to: &f)
         }
     }
 
