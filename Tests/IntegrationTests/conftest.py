@@ -46,34 +46,30 @@ def _per_test_timeout():
 # --------------------------------------------------------------------------------- binaries
 
 
-@pytest.fixture(scope="session")
-def exporter_bin() -> Path:
-    env = os.environ.get("NODENET_EXPORTER_BIN")
+def built_binary(product: str) -> Path:
+    """$<PRODUCT>_BIN (scripts/test.sh sets it), else .build/release or .build/debug; never a skip."""
+    var = product.upper().replace("-", "_") + "_BIN"
+    env = os.environ.get(var)
     if env:
         p = Path(env)
         if not (p.is_file() and os.access(p, os.X_OK)):
-            pytest.fail(f"NODENET_EXPORTER_BIN={env} is not an executable file")
+            pytest.fail(f"{var}={env} is not an executable file")
         return p
     for cfg in ("release", "debug"):
-        p = REPO / ".build" / cfg / "nodenet-exporter"
+        p = REPO / ".build" / cfg / product
         if p.is_file() and os.access(p, os.X_OK):
             return p
-    pytest.fail("nodenet-exporter not built (set NODENET_EXPORTER_BIN or run scripts/test.sh)")
+    pytest.fail(f"{product} not built (set {var} or run scripts/test.sh)")
+
+
+@pytest.fixture(scope="session")
+def exporter_bin() -> Path:
+    return built_binary("nodenet-exporter")
 
 
 @pytest.fixture(scope="session")
 def lag_bin() -> Path:
-    env = os.environ.get("LAG_EXPORTER_BIN")
-    if env:
-        p = Path(env)
-        if not (p.is_file() and os.access(p, os.X_OK)):
-            pytest.fail(f"LAG_EXPORTER_BIN={env} is not an executable file")
-        return p
-    for cfg in ("release", "debug"):
-        p = REPO / ".build" / cfg / "lag-exporter"
-        if p.is_file() and os.access(p, os.X_OK):
-            return p
-    pytest.fail("lag-exporter not built (set LAG_EXPORTER_BIN or run scripts/test.sh)")
+    return built_binary("lag-exporter")
 
 
 @pytest.fixture(scope="session")
