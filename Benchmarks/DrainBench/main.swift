@@ -123,7 +123,7 @@ func drain(_ client: KafkaClient, _ options: Options, deadline: ContinuousClock.
                     result.valueBytes += record.value?.count ?? 0
                 }
             }
-            if let next = decoded.nextOffset { offsets[tp] = next }
+            if let next = decoded.resumeOffset { offsets[tp] = next }
         }
     }
     result.endOffsetsSum = offsets.values.reduce(0, +)

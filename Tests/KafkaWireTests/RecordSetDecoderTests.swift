@@ -176,6 +176,41 @@ struct RecordBatchDecodingTests {
         #expect(result.nextOffset == 13)
     }
 
+    @Test func resumeOffsetStepsOverAnUndecodableLastBatch() {
+        // A continuous reader must move past a bad batch, not fetch it again forever: the
+        // header's lastOffsetDelta says where it ends even when its body is what failed.
+        let a = TestBatch(baseOffset: 100, records: [.simple(0)]).encode()
+        var b = TestBatch(baseOffset: 101, records: (0..<5).map { .simple($0) }).encode()
+        b[b.count - 3] ^= 0x01
+        let result = RecordSetDecoder.decode(a + b)
+        #expect(result.nextOffset == 101)
+        #expect(result.resumeOffset == 106)
+        // Alone, and in a slice that does not start at index 0 (fetch responses are slices).
+        let alone = [UInt8](repeating: 0, count: 7) + b
+        #expect(RecordSetDecoder.decode(alone[7...]).resumeOffset == 106)
+        #expect(RecordSetDecoder.decode(alone[7...]).nextOffset == nil)
+        // A truncated tail holds nothing complete: nothing to step over.
+        #expect(RecordSetDecoder.decode(Array(b.prefix(40))).resumeOffset == nil)
+    }
+
+    @Test func resumeOffsetPastBadFramesAndLegacyMessages() {
+        // An impossible length stops decoding; the header still says where the batch ends.
+        var bad = TestBatch(baseOffset: 8, lastOffsetDelta: 3, records: (0..<4).map { .simple($0) }).encode()
+        bad.replaceSubrange(8..<12, with: [0, 0, 0, 5])
+        let r = RecordSetDecoder.decode(bad)
+        guard case .invalidBatchLength? = r.errors.first else {
+            Issue.record("expected an invalid length, got \(r.errors)")
+            return
+        }
+        #expect(r.resumeOffset == 12)
+        // A legacy message with a corrupt CRC: its own offset is its last.
+        var legacy = TestLegacyMessage(offset: 42, magic: 1, value: Array("x".utf8)).encode()
+        legacy[legacy.count - 1] ^= 0x01
+        let l = RecordSetDecoder.decode(legacy)
+        #expect(!l.errors.isEmpty && l.batches.isEmpty)
+        #expect(l.resumeOffset == 43)
+    }
+
     @Test func crcMismatchIsReportedAndDecodingContinues() {
         let a = TestBatch(baseOffset: 0, records: [.simple(0), .simple(1)]).encode()
         var b = TestBatch(baseOffset: 2, records: [.simple(0), .simple(1)]).encode()
@@ -192,6 +227,7 @@ struct RecordBatchDecodingTests {
         #expect(stored != computed)
         #expect(result.nextOffset == 6)
         #expect(result.bytesConsumed == a.count + b.count + c.count)
+        #expect(result.resumeOffset == 6)
         // Without verification the flipped byte is just data.
         let unchecked = RecordSetDecoder.decode(a + b + c, verifyCRC: false)
         #expect(unchecked.errors.isEmpty)

@@ -34,8 +34,10 @@ public enum RecordSetDecoder {
             switch frame {
             case .badMagic(let offset, let magic):
                 result.errors.append(.unsupportedMagic(batchBaseOffset: offset, magic: magic))
+                result.resumeOffset = offsetPast(records, at: pos)
             case .badLength(let offset, let length):
                 result.errors.append(.invalidBatchLength(batchBaseOffset: offset, length: length))
+                result.resumeOffset = offsetPast(records, at: pos)
             case .partial:
                 result.truncatedTail = true
             case .complete(let bytes, let magic):
@@ -45,8 +47,10 @@ public enum RecordSetDecoder {
                     case .success(let batch):
                         result.batches.append(batch)
                         result.nextOffset = batch.nextOffset
+                        result.resumeOffset = batch.nextOffset
                     case .failure(let error):
                         result.errors.append(error)
+                        result.resumeOffset = offsetPast(records, at: pos)
                         if case .crcMismatch = error {
                             trusted = plausibleBatchStart(records, at: bytes.endIndex, after: bytes)
                         }
@@ -58,6 +62,7 @@ public enum RecordSetDecoder {
                         result.batches.append(batch)
                         result.nextOffset = batch.nextOffset
                     }
+                    result.resumeOffset = max(result.nextOffset ?? .min, offsetPast(records, at: pos))
                     if let error = legacy.error {
                         result.errors.append(error)
                         if case .crcMismatch = error {
@@ -103,6 +108,16 @@ public enum RecordSetDecoder {
         let total = logOverhead + Int(length)
         guard total <= bytes.endIndex - pos else { return .partial }
         return .complete(bytes[pos..<pos + total], magic: magic)
+    }
+
+    /// The offset after the batch or legacy message starting at `pos`, from its header alone
+    /// (the body may be what failed): a v2 batch's base offset + lastOffsetDelta + 1, a legacy
+    /// message's own (last) offset + 1, base + 1 when the header is cut short.
+    static func offsetPast(_ bytes: ArraySlice<UInt8>, at pos: Int) -> Int64 {
+        let base = Int64(bitPattern: loadBigEndian(bytes, pos, UInt64.self))
+        guard bytes[pos + 16] == 2, bytes.endIndex - pos >= 27 else { return base &+ 1 }
+        let delta = Int32(bitPattern: loadBigEndian(bytes, pos + 23, UInt32.self))
+        return base &+ Int64(max(0, delta)) &+ 1
     }
 
     static func minimumLength(magic: Int8) -> Int32 {

@@ -227,8 +227,13 @@ private func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
 public struct RecordSetDecodeResult: Sendable {
     /// Complete batches in input order, control batches included.
     public var batches: [RecordBatch]
-    /// The offset after the last complete, decoded batch (fetch from here next); nil if none.
+    /// The offset after the last complete, decoded batch; nil if none.
     public var nextOffset: Int64?
+    /// Where a continuous reader fetches next: past every complete batch or message of the
+    /// input, undecodable ones included (their header gives their last offset), so one bad
+    /// batch is reported in `errors` and stepped over instead of fetched again forever; nil
+    /// when the input held nothing complete.
+    public var resumeOffset: Int64?
     /// The input ends with an incomplete batch (normal: the broker cuts at the fetch max bytes).
     public var truncatedTail: Bool
     /// Per-batch problems, in input order.

@@ -143,12 +143,8 @@ struct OffsetsTopicReader: Sendable {
                         if !records.isEmpty { store.apply(records, live: { $0 >= target }, now: now) }
                     }
                     if aborted > 0 { store.count { $0.abortedRecords += aborted } }
-                    var next = decoded.nextOffset ?? position
-                    if next <= position, let bad = decoded.errors.last,
-                        let skip = Self.offsetAfter(batchAt: bad.batchBaseOffset, in: fetched.records)
-                    {
-                        next = skip  // an undecodable last batch: step over it, never loop on it
-                    }
+                    // Past undecodable batches too (counted above): never fetch one forever.
+                    let next = decoded.resumeOffset ?? position
                     if next > position {
                         positions[tp] = next
                         progressed = true
@@ -214,32 +210,5 @@ struct OffsetsTopicReader: Sendable {
         case .corruptBatch: "corrupt_batch"
         case .legacyMessage: "legacy_message"
         }
-    }
-
-    /// The offset after the batch (or legacy message) starting at `base` in a raw record set,
-    /// read from its header: v2 batches carry lastOffsetDelta, legacy messages their own offset.
-    static func offsetAfter(batchAt base: Int64, in records: ArraySlice<UInt8>) -> Int64? {
-        var pos = records.startIndex
-        func int(_ at: Int, _ n: Int) -> Int64 {
-            var v: Int64 = 0
-            for i in 0..<n { v = v << 8 | Int64(records[at + i]) }
-            return v
-        }
-        while records.endIndex - pos >= 17 {
-            let offset = int(pos, 8)
-            let length = Int32(truncatingIfNeeded: int(pos + 8, 4))
-            let magic = records[pos + 16]
-            if offset == base {
-                if magic == 2 {
-                    guard records.endIndex - pos >= 27 else { return base + 1 }
-                    let delta = Int32(truncatingIfNeeded: int(pos + 23, 4))
-                    return base + Int64(max(0, delta)) + 1
-                }
-                return base + 1
-            }
-            guard length > 0, records.endIndex - pos - 12 >= Int(length) else { return nil }
-            pos += 12 + Int(length)
-        }
-        return nil
     }
 }
