@@ -1,9 +1,5 @@
 import Synchronization
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Remembers the outcome of the last config reload for
 /// `<ns>_config_last_reload_successful` and `..._success_timestamp_seconds`
 /// (Prometheus' own names for the same facts).
@@ -11,13 +7,13 @@ public final class ReloadTracker: Sendable {
     private let state: Mutex<(ok: Bool, lastSuccess: Double)>
 
     public init() {
-        state = Mutex((true, Self.now()))
+        state = Mutex((true, WallClock.nowSeconds))
     }
 
     public func record(success: Bool) {
         state.withLock {
             $0.ok = success
-            if success { $0.lastSuccess = Self.now() }
+            if success { $0.lastSuccess = WallClock.nowSeconds }
         }
     }
 
@@ -36,11 +32,5 @@ public final class ReloadTracker: Sendable {
                     value: ts),
             ]
         }
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
