@@ -190,7 +190,7 @@ import Testing
         let s = try Self.store("    topics: {deny: '^skip$'}\n")
         s.applyMetadata(topicPartitions: ["fresh": 2, "idle": 1, "skip": 1])
         #expect(
-            s.partitionsToSample == [TopicPartition("fresh", 0), TopicPartition("fresh", 1), TopicPartition("idle", 0)])
+            s.sampleTargets.all == [TopicPartition("fresh", 0), TopicPartition("fresh", 1), TopicPartition("idle", 0)])
         s.addLogEnds([TopicPartition("fresh", 0): 30], now: Self.now - 2000)
         Self.feed(s, [Self.commit("g", "fresh", 0, 30, at: Self.now - 1000)])
         #expect(Self.group(s, "g")?.partitions[0].committed.lag == 0)

@@ -38,7 +38,7 @@ struct LogEndSampler: Sendable {
                 $0.lastRefresh["metadata"] = WallClock.nowSeconds
                 $0.lastContact = WallClock.nowSeconds
             }
-            let tps = store.partitionsToSample
+            let tps = store.sampleTargets.all
             var oldest: [TopicPartition: Int64] = [:]
             for (tp, r) in await client.listOffsets(tps, spec: .earliest) {
                 if case .success(let o) = r { oldest[tp] = o.offset }
@@ -54,7 +54,7 @@ struct LogEndSampler: Sendable {
     /// One log-end sample of every consumed partition (also called once when ingest catches up,
     /// so the first evaluation has log-end offsets).
     func sampleOnce() async {
-        let tps = store.partitionsToSample
+        let (tps, consumed) = store.sampleTargets
         let now = WallClock.nowMs
         if !tps.isEmpty {
             var ends: [TopicPartition: Int64] = [:]
@@ -68,7 +68,7 @@ struct LogEndSampler: Sendable {
                     firstError = firstError ?? e
                 }
             }
-            store.addLogEnds(ends, now: now)
+            store.addLogEnds(ends, now: now, consumed: consumed)
             if failed > 0 {
                 store.count { $0.requestErrors["ListOffsets", default: 0] += Int64(failed) }
                 logger.debug(

@@ -116,10 +116,6 @@ final class LagStore: Sendable {
     // MARK: log-end offsets and metadata
 
     /// Partitions of the topics any stored group commits to or is assigned.
-    var consumedPartitions: Set<TopicPartition> {
-        state.withLock { s in Self.consumed(in: s) }
-    }
-
     private static func consumed(in s: State) -> Set<TopicPartition> {
         var all = Set<TopicPartition>()
         for g in s.groups.values { all.formUnion(g.partitions.keys) }
@@ -134,43 +130,39 @@ final class LagStore: Sendable {
 
     /// What the log-end sampler asks for: every partition of every topic the filter keeps (like
     /// Burrow, so a group's first commit to a topic nobody consumed yet has a known lag), and
-    /// consumed partitions the last metadata did not list yet.
-    var partitionsToSample: [TopicPartition] {
+    /// consumed partitions the last metadata did not list yet. `consumed` goes back to
+    /// `addLogEnds`, computed once per cycle.
+    var sampleTargets: (all: [TopicPartition], consumed: Set<TopicPartition>) {
         state.withLock { s in
-            var all = Self.consumed(in: s)
+            let consumed = Self.consumed(in: s)
+            var all = consumed
             for (t, n) in s.topicPartitions where config.topics.keeps(t) {
                 for p in 0..<Int32(n) { all.insert(TopicPartition(t, p)) }
             }
-            return all.sorted()
+            return (all.sorted(), consumed)
         }
     }
 
     /// Stores a log-end sample of each partition. The interpolation history (up to
     /// `history_points` per partition) is kept only for consumed partitions: the rest needs
     /// Burrow's short window alone.
-    func addLogEnds(_ offsets: [TopicPartition: Int64], now: Int64) {
-        let intervals = config.evaluator.intervals
-        let points = config.lagSeconds.historyPoints
+    func addLogEnds(_ offsets: [TopicPartition: Int64], now: Int64, consumed: Set<TopicPartition>? = nil) {
         state.withLock { s in
-            let consumed = Self.consumed(in: s)
+            let consumed = consumed ?? Self.consumed(in: s)
             for (tp, offset) in offsets {
-                var h =
-                    s.partitions.removeValue(forKey: tp)
-                    ?? PartitionHistory(intervals: intervals, historyPoints: points)
-                h.logEnd.add(offset: offset, timestamp: now)
-                if consumed.contains(tp) { h.table.add(offset: offset, time: now) }
-                s.partitions[tp] = h
+                s.partitions[tp, default: newHistory()].logEnd.add(offset: offset, timestamp: now)
+                if consumed.contains(tp) { s.partitions[tp]?.table.add(offset: offset, time: now) }
             }
         }
     }
 
+    private func newHistory() -> PartitionHistory {
+        PartitionHistory(intervals: config.evaluator.intervals, historyPoints: config.lagSeconds.historyPoints)
+    }
+
     func addOldest(_ offsets: [TopicPartition: Int64]) {
-        let intervals = config.evaluator.intervals
-        let points = config.lagSeconds.historyPoints
         state.withLock { s in
-            for (tp, offset) in offsets {
-                s.partitions[tp, default: PartitionHistory(intervals: intervals, historyPoints: points)].oldest = offset
-            }
+            for (tp, offset) in offsets { s.partitions[tp, default: newHistory()].oldest = offset }
         }
     }
 
