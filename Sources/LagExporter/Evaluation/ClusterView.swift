@@ -130,12 +130,11 @@ extension LagStore {
         if unknownLagging && (maxSeconds ?? 0) == 0 { maxSeconds = nil }
         let consumed = topics.reduce(0) { $0 + (s.topicPartitions[$1] ?? 0) }
         partitions.sort { ($0.topic, $0.partition) < ($1.topic, $1.partition) }
+        let listed = Set(partitions.map { TopicPartition($0.topic, $0.partition) })
         var uncommitted: [TopicPartition] = []
         for t in topics.sorted() {
-            for p in 0..<Int32(s.topicPartitions[t] ?? 0) where evaluated[.init(t, p)] == nil {
-                if !partitions.contains(where: { $0.topic == t && $0.partition == p }) {
-                    uncommitted.append(TopicPartition(t, p))
-                }
+            for p in 0..<Int32(s.topicPartitions[t] ?? 0) where !listed.contains(TopicPartition(t, p)) {
+                uncommitted.append(TopicPartition(t, p))
             }
         }
         return GroupView(
