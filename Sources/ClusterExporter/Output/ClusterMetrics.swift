@@ -5,12 +5,12 @@ enum ClusterMetrics {
     static let ns = "kafka_cluster"
 
     static func families(_ snapshots: [ClusterSnapshot]) -> [MetricFamily] {
-        var f = Families()
+        var f = FamilyBuilder(prefix: "\(ns)_")
         for s in snapshots.sorted(by: { $0.cluster < $1.cluster }) { add(s, to: &f) }
-        return f.all.values.filter { !$0.samples.isEmpty }.sorted { $0.name < $1.name }
+        return f.families
     }
 
-    private static func add(_ s: ClusterSnapshot, to f: inout Families) {
+    private static func add(_ s: ClusterSnapshot, to f: inout FamilyBuilder) {
         let c = ("cluster", s.cluster)
         f.gauge("up", "1 when the cluster's Metadata could be read in this scrape.", [c], s.up ? 1 : 0)
         f.gauge(
@@ -116,7 +116,7 @@ enum ClusterMetrics {
     }
 
     private static func add(
-        _ t: VolumeTotals, prefix: String, scope: String, labels: [(String, String)], to f: inout Families
+        _ t: VolumeTotals, prefix: String, scope: String, labels: [(String, String)], to f: inout FamilyBuilder
     ) {
         let rule = "each filesystem counted once"
         f.gauge("\(prefix)volumes", "Distinct log-dir volumes of \(scope) (\(rule)).", labels, Double(t.volumes))
@@ -131,19 +131,10 @@ enum ClusterMetrics {
             f.bytes("\(prefix)log_dirs_used_bytes", "Bytes of Kafka partitions in the log dirs of \(scope).", labels, v)
         }
     }
+}
 
-    private struct Families {
-        var all: [String: MetricFamily] = [:]
-
-        mutating func gauge(
-            _ name: String, _ help: String, _ labels: [(String, String)], _ value: Double, unit: String? = nil
-        ) {
-            let full = "\(ClusterMetrics.ns)_\(name)"
-            all[full, default: MetricFamily(name: full, help: help, type: .gauge, unit: unit)].add(labels, value)
-        }
-
-        mutating func bytes(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int64) {
-            gauge(name, help, labels, Double(value), unit: "bytes")
-        }
+extension FamilyBuilder {
+    fileprivate mutating func bytes(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int64) {
+        gauge(name, help, labels, Double(value), unit: "bytes")
     }
 }

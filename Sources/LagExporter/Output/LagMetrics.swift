@@ -8,19 +8,19 @@ enum LagMetrics {
     static let ns = "kafka_lag"
 
     static func families(_ clusters: [(view: ClusterView, config: LagClusterConfig)]) -> [MetricFamily] {
-        var f = Families()
+        var f = FamilyBuilder()
         for (view, config) in clusters.sorted(by: { $0.view.name < $1.view.name }) {
             addSelf(view, groups: view.groups.count, to: &f)
             for g in view.groups { addGroup(g, cluster: view.name, config, to: &f) }
             if config.granularity == .partition { addTopics(view, config, to: &f) }
         }
-        return f.all.values.filter { !$0.samples.isEmpty }.sorted { $0.name < $1.name }
+        return f.families
     }
 
     /// The same from the stores directly: groups are evaluated and turned into series one at a
     /// time, so a scrape never holds every group's evaluation at once (60k partitions).
     static func families(stores: [LagStore], now: Int64) -> [MetricFamily] {
-        var f = Families()
+        var f = FamilyBuilder()
         for store in stores.sorted(by: { $0.config.name < $1.config.name }) {
             let header = store.header()
             let config = store.config
@@ -28,10 +28,10 @@ enum LagMetrics {
             addSelf(header, groups: count, to: &f)
             if config.granularity == .partition { addTopics(header, config, to: &f) }
         }
-        return f.all.values.filter { !$0.samples.isEmpty }.sorted { $0.name < $1.name }
+        return f.families
     }
 
-    private static func addSelf(_ v: ClusterView, groups: Int, to f: inout Families) {
+    private static func addSelf(_ v: ClusterView, groups: Int, to f: inout FamilyBuilder) {
         let c = Label("cluster", v.name)
         let p = v.progress
         f.gauge("\(ns)_cluster_up", "1 when the last requests of ingest to the cluster succeeded.", [c], p.up ? 1 : 0)
@@ -84,7 +84,8 @@ enum LagMetrics {
         }
     }
 
-    private static func addGroup(_ g: GroupView, cluster: String, _ config: LagClusterConfig, to f: inout Families) {
+    private static func addGroup(_ g: GroupView, cluster: String, _ config: LagClusterConfig, to f: inout FamilyBuilder)
+    {
         let c = Label("cluster", cluster)
         let compat = config.burrowCompatMetrics
         let gl = [c, Label("consumergroup", g.name)]
@@ -132,7 +133,7 @@ enum LagMetrics {
     }
 
     private static func addPartitions(
-        _ g: GroupView, _ c: Label, compat: Bool, to f: inout Families
+        _ g: GroupView, _ c: Label, compat: Bool, to f: inout FamilyBuilder
     ) {
         for p in g.partitions {
             // Labels in byte order already: the encoder then sorts nothing.
@@ -179,7 +180,7 @@ enum LagMetrics {
 
     /// `granularity: topic`: one series per group and topic (worst status, summed lag,
     /// largest lag seconds, newest commit).
-    private static func addTopicsOfGroup(_ g: GroupView, _ c: Label, to f: inout Families) {
+    private static func addTopicsOfGroup(_ g: GroupView, _ c: Label, to f: inout FamilyBuilder) {
         for (topic, parts) in Dictionary(grouping: g.partitions, by: \.topic) {
             let tl = [c, Label("consumergroup", g.name), Label("topic", topic)]
             let evaluated = parts.compactMap(\.evaluation)
@@ -206,7 +207,7 @@ enum LagMetrics {
         }
     }
 
-    private static func addTopics(_ v: ClusterView, _ config: LagClusterConfig, to f: inout Families) {
+    private static func addTopics(_ v: ClusterView, _ config: LagClusterConfig, to f: inout FamilyBuilder) {
         let c = Label("cluster", v.name)
         for (tp, o) in v.partitions {
             let pl = [c, Label("partition", String(tp.partition)), Label("topic", tp.topic)]
@@ -221,23 +222,6 @@ enum LagMetrics {
             if let oldest = o.oldest {
                 f.gauge("kafka_topic_partition_oldest_offset", "Log-start offset of the partition.", pl, Double(oldest))
             }
-        }
-    }
-
-    struct Families {
-        var all: [String: MetricFamily] = [:]
-
-        mutating func gauge(
-            _ name: String, _ help: String, _ labels: [Label], _ value: Double, unit: String? = nil
-        ) {
-            all[name, default: MetricFamily(name: name, help: help, type: .gauge, unit: unit)].add(
-                sharing: labels, value)
-        }
-
-        /// `name` is the exposed name (greppable); the family drops `_total`, which the encoder adds.
-        mutating func counter(_ name: String, _ help: String, _ labels: [Label], _ value: Double) {
-            let base = name.hasSuffix("_total") ? String(name.dropLast(6)) : name
-            all[base, default: MetricFamily(name: base, help: help, type: .counter)].add(sharing: labels, value)
         }
     }
 }
