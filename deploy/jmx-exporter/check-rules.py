@@ -4,7 +4,10 @@
 jmx_exporter compiles each pattern as ^.*(?:PATTERN).*$, matches it against
 `domain<key=value, ...><>Attribute: value`, takes the first rule that matches, expands $N in
 name/labels/value, replaces characters outside [a-zA-Z0-9:_] by `_`, collapses `__`, and lowercases
-the name (lowercaseOutputName). Python's re is close enough to java.util.regex for these patterns.
+the name (lowercaseOutputName). The sample's value is the rule's `value` when it has one, else the
+attribute's own value; when that is not a number (a String attribute such as a ZooKeeper session
+state) the first matching rule drops it: later rules are not tried. Python's re is close enough to
+java.util.regex for these patterns.
 This is not the real exporter (Maven Central is not reachable here): it catches typos, rule order
 mistakes and name drift between the rules and the alert rules.
 
@@ -19,7 +22,9 @@ import yaml
 HERE = pathlib.Path(__file__).resolve().parent
 CONFIG = yaml.safe_load((HERE / "kafka-broker.yml").read_text())
 
-# (bean as jmx_exporter prints it, expected metric name or None for "dropped", expected labels)
+# (bean as jmx_exporter prints it, expected metric name or None for "dropped", expected labels
+# [, expected sample value]). The text after `Attribute: ` stands for the attribute's value: a
+# number or true/false is numeric, anything else a String.
 SAMPLES = [
     ("kafka.server<type=KafkaServer, name=ClusterId><>Value: Mk3OEYBSD34fcwNTJENDM2Qk",
      "kafka_server_kafkaserver_clusterid_info", {"clusterId": "Mk3OEYBSD34fcwNTJENDM2Qk"}),
@@ -77,7 +82,45 @@ SAMPLES = [
      "kafka_server_kafkarequesthandlerpool_requesthandleravgidle_ratio", {}),
     ("kafka.server<type=SessionExpireListener, name=ZooKeeperExpiresPerSec><>Count: 0",
      "kafka_server_sessionexpirelistener_zookeeperexpires_total", {}),
+    ("kafka.server<type=SessionExpireListener, name=ZooKeeperDisconnectsPerSec><>Count: 4",
+     "kafka_server_sessionexpirelistener_zookeeperdisconnects_total", {}, 4),
+    ("kafka.server<type=SessionExpireListener, name=ZooKeeperSyncConnectsPerSec><>Count: 5",
+     "kafka_server_sessionexpirelistener_zookeepersyncconnects_total", {}),
+    ("kafka.server<type=SessionExpireListener, name=ZooKeeperAuthFailuresPerSec><>Count: 0",
+     "kafka_server_sessionexpirelistener_zookeeperauthfailures_total", {}),
+    # The ZooKeeper session state is a String: exported as 1 with the state in a label.
+    ("kafka.server<type=SessionExpireListener, name=SessionState><>Value: CONNECTED",
+     "kafka_server_sessionexpirelistener_sessionstate", {"state": "CONNECTED"}, 1),
+    ("kafka.server<type=SessionExpireListener, name=SessionState><>Value: AUTH_FAILED",
+     "kafka_server_sessionexpirelistener_sessionstate", {"state": "AUTH_FAILED"}, 1),
     ("kafka.server<type=raft-metrics><>current-leader: 101", "kafka_server_raftmetrics_current_leader", {}),
+    ("kafka.server<type=raft-metrics><>current-leader: -1", "kafka_server_raftmetrics_current_leader", {}, -1),
+    ("kafka.server<type=raft-metrics><>current-state: candidate", "kafka_server_raftmetrics_current_state",
+     {"state": "candidate"}, 1),
+    # Other String attributes are dropped by the first rule that matches them.
+    ("kafka.server<type=raft-metrics><>current-vote-directory-id: AAAAAAAAAAAAAAAAAAAAAA", None, {}),
+    # KRaft controllers (ControllerMetadataMetrics, QuorumControllerMetrics) and brokers
+    # (BrokerServerMetrics: Kafka metrics, no `-total` suffix although some are counts).
+    ("kafka.controller<type=KafkaController, name=FencedBrokerCount><>Value: 1",
+     "kafka_controller_kafkacontroller_fencedbrokercount", {}, 1),
+    ("kafka.controller<type=KafkaController, name=ActiveBrokerCount><>Value: 3",
+     "kafka_controller_kafkacontroller_activebrokercount", {}),
+    ("kafka.controller<type=KafkaController, name=MetadataErrorCount><>Value: 0",
+     "kafka_controller_kafkacontroller_metadataerrorcount", {}),
+    ("kafka.controller<type=KafkaController, name=LastAppliedRecordLagMs><>Value: 120",
+     "kafka_controller_kafkacontroller_lastappliedrecordlagms", {}),
+    ("kafka.controller<type=KafkaController, name=LastCommittedRecordOffset><>Value: 884211",
+     "kafka_controller_kafkacontroller_lastcommittedrecordoffset", {}),
+    ("kafka.server<type=broker-metadata-metrics><>last-applied-record-lag-ms: 250",
+     "kafka_server_brokermetadatametrics_last_applied_record_lag_ms", {}, 250),
+    ("kafka.server<type=broker-metadata-metrics><>last-applied-record-offset: 884200",
+     "kafka_server_brokermetadatametrics_last_applied_record_offset", {}),
+    ("kafka.server<type=broker-metadata-metrics><>metadata-load-error-count: 0",
+     "kafka_server_brokermetadatametrics_metadata_load_error_count", {}),
+    ("kafka.server<type=broker-metadata-metrics><>metadata-apply-error-count: 2",
+     "kafka_server_brokermetadatametrics_metadata_apply_error_count", {}, 2),
+    ("kafka.log<type=LogManager, name=OfflineLogDirectoryCount><>Value: 1",
+     "kafka_log_logmanager_offlinelogdirectorycount", {}, 1),
     # Generic fallbacks.
     ("kafka.server<type=DelayedOperationPurgatory, name=PurgatorySize, delayedOperation=Produce><>Value: 0",
      None, {}),
@@ -99,10 +142,26 @@ def expand(template, m):
     return re.sub(r"\$(\d+)", lambda g: m.group(int(g.group(1))) or "", str(template))
 
 
+def number(text):
+    """The attribute or configured value as jmx_exporter sees it: a number, a boolean, or None."""
+    if text in ("true", "false"):
+        return 1.0 if text == "true" else 0.0
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
 def apply(bean):
+    """(name, labels, value) of the sample the rules make of `bean`; name None when dropped."""
+    attribute_value = bean.split("><>", 1)[1].split(": ", 1)[1] if ": " in bean else None
     for rule in CONFIG["rules"]:
         m = re.fullmatch(r"^.*(?:" + rule["pattern"] + r").*$", bean)
         if m:
+            value = number(expand(rule["value"], m) if "value" in rule else attribute_value)
+            if value is None:
+                return None, {}, None
+            value *= float(rule.get("valueFactor", 1))
             name = safe(expand(rule["name"], m))
             if CONFIG.get("lowercaseOutputName"):
                 name = name.lower()
@@ -110,19 +169,21 @@ def apply(bean):
             labels = {k: v for k, v in labels.items() if v != ""}
             if rule.get("type") == "COUNTER" and not name.endswith("_total"):
                 raise SystemExit(f"counter without _total: {name} ({rule['pattern']})")
-            return name, labels
-    return None, {}
+            return name, labels, value
+    return None, {}, None
 
 
 def main():
     for rule in CONFIG["rules"]:
         re.compile(rule["pattern"])
     failures = 0
-    for bean, want_name, want_labels in SAMPLES:
-        name, labels = apply(bean)
-        if (name, labels if name else {}) != (want_name, want_labels if want_name else {}):
+    for bean, want_name, want_labels, *want_value in SAMPLES:
+        name, labels, value = apply(bean)
+        got = (name, labels if name else {}, value if want_value else None)
+        want = (want_name, want_labels if want_name else {}, float(want_value[0]) if want_value else None)
+        if got != want:
             failures += 1
-            print(f"FAIL {bean}\n  got  {name} {labels}\n  want {want_name} {want_labels}")
+            print(f"FAIL {bean}\n  got  {got}\n  want {want}")
     print(f"{len(SAMPLES) - failures} passed, {failures} failed")
     return 1 if failures else 0
 
