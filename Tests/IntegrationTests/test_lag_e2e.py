@@ -4,7 +4,7 @@ The broker has no `__consumer_offsets` topic of its own: the module creates one 
 records in the exact group-coordinator format (offsets_records.py, encoded from the specs)
 while real producers write the data topics; the exporter reads it like Kafka's. The admin-api
 source is tested with real confluent-kafka consumer-group commits. Statuses follow Burrow's
-rules (../shared/reference/burrow-evaluation.md).
+rules (docs/burrow-rules.md).
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@ import Testing
 
 @testable import LagExporter
 
-/// The guards of ../shared/reference/lag-in-time.md, one by one.
+/// The guards of docs/lag-in-seconds.md, one by one.
 @Suite struct OffsetTimeTableTests {
     static func table(_ points: [(Int64, Int64)], capacity: Int = 60) -> OffsetTimeTable {
         var t = OffsetTimeTable(capacity: capacity)

@@ -161,7 +161,7 @@ struct EvaluatorConfig: Decodable, Sendable, Equatable {
     }
 }
 
-/// How lag in seconds is computed (see ../shared/reference/lag-in-time.md).
+/// How lag in seconds is computed (see docs/lag-in-seconds.md).
 struct LagSecondsConfig: Decodable, Sendable, Equatable {
     enum Mode: String, Sendable, CaseIterable {
         /// Interpolation over the log-end offset history only.

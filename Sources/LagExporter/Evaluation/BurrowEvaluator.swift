@@ -46,7 +46,7 @@ public struct PartitionEvaluation: Sendable, Equatable {
 }
 
 /// The status rules of LinkedIn Burrow's caching evaluator, reproduced exactly: the same
-/// data must give the same answer (see ../shared/reference/burrow-evaluation.md).
+/// data must give the same answer (see docs/burrow-rules.md).
 public enum BurrowEvaluator {
     /// - Parameters:
     ///   - commits: the ring, oldest to newest (sorted by `order`).

@@ -1,5 +1,5 @@
 /// History of (log-end offset, sample time) points of one partition, shared by every group that
-/// reads it: the table lag-in-seconds interpolates over (see ../shared/reference/lag-in-time.md).
+/// reads it: the table lag-in-seconds interpolates over (see docs/lag-in-seconds.md).
 public struct OffsetTimeTable: Sendable, Equatable {
     public struct Point: Sendable, Equatable {
         public var offset: Int64
