@@ -86,6 +86,30 @@ add("timeseries", "Busiest topics (messages in / s)",
     [(f'topk(10, sum by (cluster, topic) (rate(kafka_server_brokertopicmetrics_messagesin_total{{{C},topic!=""}}[5m])))', "{{cluster}} {{topic}}")], 8, h=8, unit="short")
 newline()
 
+row("Coordination: ZooKeeper sessions, KRaft quorum (JMX)")
+add("stat", "Brokers not connected to ZooKeeper",
+    [(f'count by (cluster) (kafka_server_sessionexpirelistener_sessionstate{{{C},state!="CONNECTED"}})', "{{cluster}}")], 6,
+    thresholds=RED0, description="ZooKeeper-mode brokers whose session state is not CONNECTED (empty: all connected).")
+add("stat", "Fenced brokers (KRaft)",
+    [(f'cluster:kafka_controller_kafkacontroller_fencedbrokercount:max{{{C}}}', "{{cluster}}")], 6, thresholds=RED0)
+add("stat", "KRaft quorum leader",
+    [(f'max by (cluster) (kafka_server_raftmetrics_current_leader{{{C}}})', "{{cluster}}")], 6,
+    thresholds=[(None, "green")], mappings=[{"type": "value", "options": {"-1": {"text": "none", "color": "red"}}}],
+    description="Node id of the controller quorum's leader as the nodes see it (none: -1).")
+add("stat", "Metadata errors since start",
+    [(f'sum by (cluster) (kafka_controller_kafkacontroller_metadataerrorcount{{{C}}})', "{{cluster}} controllers"),
+     (f'sum by (cluster) (kafka_server_brokermetadatametrics_metadata_load_error_count{{{C}}} + kafka_server_brokermetadatametrics_metadata_apply_error_count{{{C}}})', "{{cluster}} brokers")],
+    6, thresholds=[(None, "green"), (1, "orange")])
+newline()
+add("timeseries", "ZooKeeper disconnects and session expiries (30 min)",
+    [(f'increase(kafka_server_sessionexpirelistener_zookeeperdisconnects_total{{{C}}}[30m])', "{{cluster}} {{brokerId}} disconnects"),
+     (f'increase(kafka_server_sessionexpirelistener_zookeeperexpires_total{{{C}}}[30m])', "{{cluster}} {{brokerId}} expiries")],
+    12, h=8, unit="short")
+add("timeseries", "KRaft metadata applied late (s)",
+    [(f'(kafka_server_brokermetadatametrics_last_applied_record_lag_ms{{{C}}} or kafka_controller_kafkacontroller_lastappliedrecordlagms{{{C}}}) / 1000', "{{cluster}} {{brokerId}}")],
+    12, h=8, unit="s", thresholds=[(None, "green"), (60, "red")])
+newline()
+
 row("Log-dir volumes (cluster-exporter)")
 add("timeseries", "Usable space per log dir",
     [(f'kafka_cluster_log_dir_usable_bytes{{{C}}} / kafka_cluster_log_dir_total_bytes{{{C}}}', "{{cluster}} broker {{broker}} {{log_dir}}")],
@@ -93,6 +117,18 @@ add("timeseries", "Usable space per log dir",
 add("timeseries", "Cluster volume total / usable",
     [(f'kafka_cluster_volume_total_bytes{{{C}}}', "{{cluster}} total"),
      (f'kafka_cluster_volume_usable_bytes{{{C}}}', "{{cluster}} usable")], 12, h=8, unit="bytes")
+newline()
+
+row("Log-dir filesystems (node_exporter; mountpoint pattern in prometheus/rules/logdir-disks.yml)")
+add("timeseries", "Available space per log-dir filesystem",
+    [(f'kafka:logdir_filesystem_avail:ratio{{{C}}}', "{{cluster}} broker {{brokerId}} {{mountpoint}}")],
+    10, h=8, unit="percentunit", thresholds=[(None, "red"), (0.1, "orange"), (0.2, "green")])
+add("timeseries", "Hours to full at the 6h trend (filling filesystems only)",
+    [(f'kafka:logdir_filesystem_hours_to_full{{{C}}}', "{{cluster}} broker {{brokerId}} {{mountpoint}}")],
+    10, h=8, unit="h", thresholds=[(None, "red"), (6, "orange"), (48, "green")],
+    description="Available space divided by the rate it was used over the last 6 hours; absent while usage is flat or shrinking.")
+add("stat", "Offline log dirs (JMX)",
+    [(f'sum by (cluster) (kafka_log_logmanager_offlinelogdirectorycount{{{C}}})', "{{cluster}}")], 4, h=8, thresholds=RED0)
 newline()
 
 row("Consumer groups (lag-exporter)")
