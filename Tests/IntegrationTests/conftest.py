@@ -73,6 +73,11 @@ def lag_bin() -> Path:
 
 
 @pytest.fixture(scope="session")
+def cluster_bin() -> Path:
+    return built_binary("cluster-exporter")
+
+
+@pytest.fixture(scope="session")
 def node_exporter_bin() -> str:
     p = shutil.which("prometheus-node-exporter")
     if not p:

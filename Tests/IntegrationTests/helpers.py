@@ -70,6 +70,54 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
 # ---------------------------------------------------------------------------------------------
 # processes
 
+# Every deploy artefact (Dockerfiles, Kubernetes manifests, systemd units) runs the exporters as an
+# unprivileged user without capabilities, so the tests do too: running them as root once hid a
+# setsockopt that needs CAP_NET_ADMIN (every scrape reset, no broker connection).
+EXPORTERS = {"nodenet-exporter", "lag-exporter", "cluster-exporter"}
+EXPORTER_UID = int(os.environ.get("EXPORTER_TEST_UID", "65532"))  # the images' uid:gid
+
+
+def unprivileged_prefix(caps: tuple[str, ...] = ()) -> list[str]:
+    """setpriv arguments that run a command as EXPORTER_UID with no capabilities except `caps`
+    (as ambient capabilities, like systemd's AmbientCapabilities=). Empty when not root."""
+    if os.geteuid() != 0:
+        return []
+    keep = "".join(f",+{c}" for c in caps)
+    return ["setpriv", f"--reuid={EXPORTER_UID}", f"--regid={EXPORTER_UID}", "--clear-groups",
+            f"--inh-caps=-all{keep}", f"--ambient-caps=-all{keep}", f"--bounding-set=-all{keep}", "--"]
+
+
+def share_with_exporter(*paths: Path | str) -> None:
+    """Lets the unprivileged exporter read test files: every directory from / down to each path
+    becomes traversable, and the path (a file, or a directory recursively) readable by others.
+    Only test scratch files go through here (pytest makes its temp dirs 0700)."""
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            continue
+        for parent in reversed(path.resolve().parents):
+            mode = parent.stat().st_mode
+            if not mode & 0o001:
+                os.chmod(parent, mode | 0o001)
+        targets = [path] if path.is_file() else [path, *path.rglob("*")]
+        for t in targets:
+            if t.is_symlink():
+                continue
+            mode = t.stat().st_mode
+            os.chmod(t, mode | (0o005 if t.is_dir() else 0o004))
+
+
+def _path_args(args: list[str]) -> list[Path]:
+    """Existing files named by arguments (`--flag=/path` or `/path`): their directories are shared,
+    since a config file names sibling files (CA, keys, peer groups)."""
+    out = []
+    for a in args[1:]:
+        value = a.split("=", 1)[1] if a.startswith("--") and "=" in a else a
+        if value.startswith("/") and Path(value).exists():
+            p = Path(value)
+            out.append(p if p.is_dir() else p.parent)
+    return out
+
 
 @dataclass
 class Proc:
@@ -116,7 +164,12 @@ class ProcessManager:
         self._n = 0
 
     def start(self, name: str, args: list[str], env: dict | None = None,
-              stdout_pipe: bool = False) -> Proc:
+              stdout_pipe: bool = False, caps: tuple[str, ...] = ()) -> Proc:
+        """Exporters (by name) run unprivileged, with only `caps`; other processes as we are."""
+        args = [str(a) for a in args]
+        if name in EXPORTERS and os.geteuid() == 0:
+            share_with_exporter(self.workdir, *_path_args(args))
+            args = unprivileged_prefix(caps) + args
         self._n += 1
         out = self.workdir / f"{self._n:02d}-{name}.stdout"
         err = self.workdir / f"{self._n:02d}-{name}.stderr"

@@ -40,7 +40,7 @@ public final class BrokerConnection: Sendable {
         let errors = ConnectionErrorBox()
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(connectTimeout.timeAmount)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)  // IPPROTO_TCP; .socketOption would set SO_DEBUG
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
