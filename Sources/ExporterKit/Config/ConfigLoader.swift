@@ -5,24 +5,22 @@ import Yams
 /// `ConfigError` naming the file and key path.
 public enum ConfigLoader {
     public static func load<T: Decodable>(_ type: T.Type, path: String) throws(ConfigError) -> T {
-        let text: String
-        do {
-            text = try ProcFileReader.readString(path: path)
-        } catch {
-            throw ConfigError(file: path, keyPath: "", message: "cannot read: \(error)")
-        }
+        let text = try ConfigFileReader.load(path: path)
         return try decode(type, yaml: text, file: path)
     }
 
+    /// Decodes `yaml`; every error is scrubbed of the file's secret values (a syntax error on a
+    /// password's line must not print it in check-config, logs or the /-/reload body).
     public static func decode<T: Decodable>(_ type: T.Type, yaml: String, file: String? = nil) throws(ConfigError) -> T
     {
         do {
+            try YAMLAliasBudget.check(yaml, file: file)
             // An empty (or comments-only) file means "all defaults".
             let blank = yaml.allSatisfy(\.isWhitespace)
             let source = try blank || Yams.compose(yaml: yaml) == nil ? "{}" : yaml
             return try YAMLDecoder().decode(type, from: source)
         } catch {
-            throw describe(error, file: file)
+            throw SecretScrubber(yaml: yaml).scrub(describe(error, file: file))
         }
     }
 
@@ -42,16 +40,41 @@ public enum ConfigLoader {
         case DecodingError.dataCorrupted(let ctx) where ctx.underlyingError is DecodingError:
             return describe(ctx.underlyingError!, file: file)
         case DecodingError.dataCorrupted(let ctx) where ctx.underlyingError is YamlError:
-            return ConfigError(file: file, keyPath: "", message: "invalid YAML: \(ctx.underlyingError!)")
+            return describe(ctx.underlyingError as! YamlError, file: file)
         case DecodingError.dataCorrupted(let ctx) where ctx.underlyingError != nil:
             return describe(ctx.underlyingError!, file: file)
         case let e as DecodingError:
             return describe(e, file: file)
         case let e as YamlError:
-            return ConfigError(file: file, keyPath: "", message: "invalid YAML: \(e)")
+            return describe(e, file: file)
         default:
             return ConfigError(file: file, keyPath: "", message: "\(error)")
         }
+    }
+
+    /// Position and problem only: Yams' own descriptions quote the offending line (or, for a
+    /// duplicate key, the whole file), which may hold a secret.
+    static func describe(_ error: YamlError, file: String?) -> ConfigError {
+        func at(_ mark: Mark) -> String { "line \(mark.line), column \(mark.column)" }
+        func within(_ context: YamlError.Context?) -> String {
+            context.map { " (\($0.text) at \(at($0.mark)))" } ?? ""
+        }
+        let message: String
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            message = "\(at(mark)): \(problem)\(within(context))"
+        case .reader(let problem, let offset, _, _):
+            message = offset.map { "byte \($0): \(problem)" } ?? problem
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let keys = duplicates.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+            message = "\(at(context.mark)): duplicate key \(keys)"
+        case .dataCouldNotBeDecoded:
+            message = "not valid UTF-8"
+        default:
+            message = "\(error)"
+        }
+        return ConfigError(file: file, keyPath: "", message: "invalid YAML: \(message)")
     }
 
     static func describe(_ error: DecodingError, file: String?) -> ConfigError {
