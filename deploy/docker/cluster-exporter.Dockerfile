@@ -10,7 +10,9 @@
 
 # ---------------------------------------------------------------- build
 # The builder and the runtime are the same Debian release (bookworm), so the system libraries the
-# binary links (libsasl2, zlib, lz4, zstd, snappy, glibc, libstdc++) match at run time.
+# binary links (libsasl2, libgssapi_krb5, zlib, lz4, zstd, snappy, glibc, libstdc++) match at run
+# time. scripts/check-images.py (a step of scripts/test.sh) derives both package lists below from
+# the built binary (ldd, dpkg -S) and the C module maps, and fails when one lacks a package.
 ARG SWIFT_IMAGE=swift:6.3-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
@@ -20,7 +22,7 @@ FROM ${SWIFT_IMAGE} AS build
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      pkg-config libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev \
+      pkg-config libsasl2-dev libkrb5-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first: this layer is reused while only the sources change.
@@ -37,12 +39,15 @@ RUN swift build -c release --static-swift-stdlib --product cluster-exporter \
 
 # ---------------------------------------------------------------- runtime
 FROM ${RUNTIME_IMAGE}
-# Extra packages, e.g. EXTRA_PACKAGES=libsasl2-modules-gssapi-mit for SASL GSSAPI (Kerberos).
+# Extra packages, e.g. EXTRA_PACKAGES=krb5-user for kinit/klist when debugging Kerberos.
 ARG EXTRA_PACKAGES=""
+# libgssapi-krb5-2: linked (keytab credentials). libsasl2-modules-gssapi-mit: Cyrus SASL's GSSAPI
+# plugin, loaded with dlopen() at run time (ldd does not show it); without it SASL GSSAPI fails.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates libsasl2-2 zlib1g liblz4-1 libzstd1 libsnappy1v5 libstdc++6 ${EXTRA_PACKAGES} \
+      ca-certificates libsasl2-2 libgssapi-krb5-2 libsasl2-modules-gssapi-mit \
+      zlib1g liblz4-1 libzstd1 libsnappy1v5 libstdc++6 ${EXTRA_PACKAGES} \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 65532 exporter \
  && useradd --system --uid 65532 --gid exporter --no-create-home --home-dir /nonexistent \

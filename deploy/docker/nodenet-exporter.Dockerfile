@@ -14,7 +14,10 @@
 
 # ---------------------------------------------------------------- build
 # The builder and the runtime are the same Debian release (bookworm), so the system libraries the
-# binary links (libsasl2, zlib, lz4, zstd, snappy, glibc, libstdc++) match at run time.
+# binary links (zlib, glibc, libstdc++) match at run time. scripts/check-images.py (a step of
+# scripts/test.sh) derives the runtime package list below from the built binary (ldd, dpkg -S)
+# and fails when it lacks a package. The build stage installs the same -dev packages as the lag
+# and cluster images (nodenet-exporter needs none of them): one shared, cached layer.
 ARG SWIFT_IMAGE=swift:6.3-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim
 
@@ -24,7 +27,7 @@ FROM ${SWIFT_IMAGE} AS build
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      pkg-config libsasl2-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev \
+      pkg-config libsasl2-dev libkrb5-dev zlib1g-dev liblz4-dev libzstd-dev libsnappy-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first: this layer is reused while only the sources change.
@@ -41,12 +44,13 @@ RUN swift build -c release --static-swift-stdlib --product nodenet-exporter \
 
 # ---------------------------------------------------------------- runtime
 FROM ${RUNTIME_IMAGE}
-# Extra packages, e.g. EXTRA_PACKAGES=libsasl2-modules-gssapi-mit for SASL GSSAPI (Kerberos).
+# Extra packages, e.g. EXTRA_PACKAGES=ca-certificates when a web config's TLS files need them.
 ARG EXTRA_PACKAGES=""
+# Only what the binary links (both are in debian:*-slim already; named so the image says it).
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      ca-certificates libsasl2-2 zlib1g liblz4-1 libzstd1 libsnappy1v5 libstdc++6 ${EXTRA_PACKAGES} \
+      zlib1g libstdc++6 ${EXTRA_PACKAGES} \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 65532 exporter \
  && useradd --system --uid 65532 --gid exporter --no-create-home --home-dir /nonexistent \
