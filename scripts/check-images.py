@@ -2,6 +2,7 @@
 """Checks that deploy/docker/*.Dockerfile install what the exporters need, without Docker.
 
   scripts/check-images.py [--dockerfile PATH ...]     (a step of scripts/test.sh, after the builds)
+  scripts/check-images.py --self-test                  (also in that step: the check can fail)
 
 For every Dockerfile (the product is the `--product X` of its `swift build`):
 
@@ -75,6 +76,8 @@ class CheckError(Exception):
 
 
 def run(*cmd: str, check: bool = True) -> subprocess.CompletedProcess:
+    if shutil.which(cmd[0]) is None:
+        raise CheckError(f"`{cmd[0]}` not found on PATH (needed for `{shlex.join(cmd)}`)")
     cp = subprocess.run(list(cmd), capture_output=True, text=True)
     if check and cp.returncode != 0:
         raise CheckError(f"`{shlex.join(cmd)}` failed ({cp.returncode}): {cp.stderr.strip() or cp.stdout.strip()}")
@@ -220,8 +223,10 @@ def native_lib_dirs() -> set[str]:
 
 @functools.cache
 def triplet() -> str:
-    cp = run("dpkg-architecture", "-qDEB_HOST_MULTIARCH", check=False)
-    return cp.stdout.strip() or run("gcc", "-dumpmachine").stdout.strip()
+    """The Debian multiarch triplet (x86_64-linux-gnu): dpkg-architecture (dpkg-dev) if there, else gcc."""
+    if shutil.which("dpkg-architecture"):
+        return run("dpkg-architecture", "-qDEB_HOST_MULTIARCH").stdout.strip()
+    return run("gcc", "-dumpmachine").stdout.strip()
 
 
 @functools.cache
@@ -357,12 +362,14 @@ def bin_path() -> str:
     return cp.stdout.strip()
 
 
+@functools.cache
 def needed(binary: Path) -> set[str]:
     """The binary's own DT_NEEDED entries (ldd lists their dependencies too)."""
     out = run("readelf", "-d", str(binary)).stdout
     return set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out))
 
 
+@functools.cache
 def ldd(binary: Path) -> dict[str, str]:
     """soname -> resolved path; a library ldd cannot find is an error (the binary would not start here)."""
     out = {}
@@ -409,6 +416,7 @@ def product_targets(product: str) -> list[dict]:
     return list(seen.values())
 
 
+@functools.cache
 def build_needs(product: str) -> dict[str, list[str]]:
     """-dev package -> why, for the product's system-library targets."""
     needs: dict[str, list[str]] = {}
@@ -572,15 +580,59 @@ def check_dockerfile(path: Path) -> Report:
     return rep
 
 
+def self_test(files: list[Path]) -> int:
+    """The check must be able to fail: each package of each stage's apt-get install list is
+    removed in turn (in a copy); when that makes the check fail, the error must name the package
+    (or one it brings). At least one removal must fail, else the check has no teeth. A removal
+    may pass: the package is then in the base image or brought by another one."""
+    bad, failing = [], 0
+    with tempfile.TemporaryDirectory(prefix="check-images-self-test-") as tmp:
+        for f in files:
+            lines = f.read_text().splitlines(keepends=True)
+            stages, _ = parse_dockerfile(f)
+            for st in stages:
+                for pkg, line in st.installs.items():
+                    mutated = list(lines)
+                    mutated[line - 1] = re.sub(rf"(?<![\w.+-]){re.escape(pkg)}(?![\w.+-])", "", mutated[line - 1])
+                    copy = Path(tmp) / f.name
+                    copy.write_text("".join(mutated))
+                    errors = check_dockerfile(copy).errors
+                    if not errors:
+                        verdict = "still ok (not needed, or in the base image or brought by another package)"
+                    elif any(f"does not install {p}," in e for p in closure({pkg}) for e in errors):
+                        failing += 1  # named, or what it brings (pkg-config -> pkgconf: the command)
+                        verdict = "fails, naming it"
+                    else:
+                        bad.append(f"{f.name}: without {pkg} (line {line}) the check fails without naming it: {errors}")
+                        verdict = "fails WITHOUT naming it"
+                    print(f"  {f.name} FROM {st.image}: without {pkg}: {verdict}")
+    for b in bad:
+        print(f"  ERROR: {b}")
+    if failing == 0:
+        print("  ERROR: no removal made the check fail: it cannot detect a missing package")
+    ok = not bad and failing > 0
+    print(f"check-images self-test: {'ok' if ok else 'FAILED'} ({failing} removals detected)")
+    return 0 if ok else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dockerfile", action="append", type=Path,
                     help="check this Dockerfile (repeatable; default: deploy/docker/*.Dockerfile)")
+    ap.add_argument("--self-test", action="store_true",
+                    help="remove each installed package in turn from copies of the Dockerfiles: "
+                         "the check must fail and name it when it is needed")
     a = ap.parse_args()
     files = a.dockerfile or sorted((REPO / "deploy" / "docker").glob("*.Dockerfile"))
     if not files:
         print("check-images: no Dockerfiles found", file=sys.stderr)
         return 1
+    if a.self_test:
+        try:
+            return self_test([f.resolve() for f in files])
+        except CheckError as e:
+            print(f"check-images self-test: {e}", file=sys.stderr)
+            return 1
     failed = False
     for f in files:
         try:

@@ -86,7 +86,7 @@ step build-kafka-exporters bash -c 'swift build --product lag-exporter && swift 
 export LAG_EXPORTER_BIN="$(swift build --show-bin-path)/lag-exporter"
 export CLUSTER_EXPORTER_BIN="$(swift build --show-bin-path)/cluster-exporter"
 # Docker cannot run here: the Dockerfiles' package lists against what the built binaries load (deploy/README.md).
-step check-images python3 scripts/check-images.py
+step check-images bash -c 'python3 scripts/check-images.py && python3 scripts/check-images.py --self-test'
 
 step integration-tests python3 -m pytest -q -rfE -p no:cacheprovider Tests/IntegrationTests \
   ${PYTEST_ARGS[@]+"${PYTEST_ARGS[@]}"}
