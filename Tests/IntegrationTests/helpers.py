@@ -390,6 +390,7 @@ def make_pki(d: Path) -> dict[str, Path]:
               "-out", f"{who}.csr", "-subj", f"/CN={cn}"], d)
         _run(["openssl", "x509", "-req", "-in", f"{who}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
               "-CAcreateserial", "-days", "3", "-out", f"{who}.crt", "-extfile", f"{who}.ext"], d)
+    share_with_exporter(d)  # as a deployment makes the exporter's key readable by its user
     return {k: d / f"{k.replace('_', '.')}" for k in
             ("ca_crt", "otherca_crt", "server_crt", "server_key", "client_crt", "client_key")}
 

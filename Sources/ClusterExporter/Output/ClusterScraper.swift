@@ -1,6 +1,7 @@
 import ExporterKit
 import KafkaWire
 import Logging
+import Synchronization
 
 /// Scrapes one cluster: Metadata, DescribeConfigs (min ISR), and log dirs (DescribeLogDirs per
 /// broker, or the local filesystem in sidecar mode), bounded by the cluster's scrape timeout.
@@ -8,7 +9,7 @@ final class ClusterScraper: Sendable {
     let config: ClusterConfig
     let client: KafkaClient
     let logger: Logger
-    let failures: FailureLog
+    let failures: OutageLog
 
     init(config: ClusterConfig, logger: Logger) throws {
         self.config = config
@@ -16,7 +17,7 @@ final class ClusterScraper: Sendable {
         logger[metadataKey: "cluster"] = "\(config.name)"
         self.logger = logger
         self.client = try KafkaClient(config: config.connection, logger: logger)
-        self.failures = FailureLog(logger: logger)
+        self.failures = OutageLog(logger: logger)
     }
 
     func close() async { await client.close() }
@@ -25,11 +26,14 @@ final class ClusterScraper: Sendable {
         let start = ContinuousClock.now
         let name = config.name
         var snapshot: ClusterSnapshot
+        // Within the scrape's own deadline: a cluster whose brokers hang is reported down
+        // (kafka_cluster_up 0), never cut off with the whole collector.
+        let budget = ScrapeDeadline.budget(upTo: config.scrapeTimeout.duration)
         do {
-            snapshot = try await withTimeout(config.scrapeTimeout.duration) { try await self.scrapeUnbounded() }
-            failures.record("timeout", error: nil, metadata: [:])
+            snapshot = try await withTimeout(budget) { try await self.scrapeUnbounded() }
+            failures.record("timeout", error: nil, "cluster scrape")
         } catch {
-            failures.record("timeout", error: error, metadata: ["timeout": "\(config.scrapeTimeout)"])
+            failures.record("timeout", error: error, "cluster scrape", metadata: ["timeout": "\(budget)"])
             snapshot = ClusterSnapshot(cluster: name, up: false)
         }
         snapshot.maxTopics = config.maxTopics
@@ -139,7 +143,7 @@ final class ClusterScraper: Sendable {
         if case .failure(let e) = result { error = e }
         var metadata: Logger.Metadata = ["api": "\(api)"]
         if let broker { metadata["broker"] = "\(broker)" }
-        failures.record("\(broker ?? "any")/\(api)", error: error, metadata: metadata)
+        failures.record("\(broker ?? "any")/\(api)", error: error, "\(api) request", metadata: metadata)
         return (result, ClusterSnapshot.Request(broker: broker, api: api, success: error == nil, seconds: seconds))
     }
 }
@@ -149,15 +153,50 @@ struct ScrapeTimeout: Error, CustomStringConvertible {
     var description: String { "cluster scrape did not finish within \(after)" }
 }
 
-/// Runs `body`, cancelling it and throwing `ScrapeTimeout` after `limit`.
+/// Runs `body`, throwing `ScrapeTimeout` after `limit` and cancelling it. Returns on time even
+/// when `body` ignores cancellation (a task group would wait for it), leaving it to finish alone.
 func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw ScrapeTimeout(after: limit)
+    let race = Race<T>()
+    let work = Task {
+        do { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
+    }
+    let timer = Task {
+        try? await Task.sleep(for: limit)
+        race.finish(.failure(ScrapeTimeout(after: limit)))
+    }
+    let result = await race.value
+    work.cancel()
+    timer.cancel()
+    return try result.get()
+}
+
+/// The first of several results, handed to one waiter.
+private final class Race<T: Sendable>: Sendable {
+    private struct State {
+        var result: Result<T, any Error>?
+        var waiter: CheckedContinuation<Result<T, any Error>, Never>?
+    }
+    private let state = Mutex(State())
+
+    func finish(_ result: Result<T, any Error>) {
+        let waiter: CheckedContinuation<Result<T, any Error>, Never>? = state.withLock { s in
+            guard s.result == nil else { return nil }
+            s.result = result
+            defer { s.waiter = nil }
+            return s.waiter
         }
-        defer { group.cancelAll() }
-        return try await group.next()!
+        waiter?.resume(returning: result)
+    }
+
+    var value: Result<T, any Error> {
+        get async {
+            await withCheckedContinuation { c in
+                let ready: Result<T, any Error>? = state.withLock { s in
+                    if s.result == nil { s.waiter = c }
+                    return s.result
+                }
+                if let ready { c.resume(returning: ready) }
+            }
+        }
     }
 }

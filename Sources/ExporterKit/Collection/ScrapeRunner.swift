@@ -81,13 +81,16 @@ public struct ScrapeRunner: Sendable {
         let start = clock.now
         let board = OutcomeBoard(names: collectors.map(\.name))
         var tasks: [Task<Void, Never>] = []
-        for (index, collector) in collectors.enumerated() {
-            tasks.append(
-                Task {
-                    let result: Result<[MetricFamily], any Error>
-                    do { result = .success(try await collector.collect()) } catch { result = .failure(error) }
-                    board.finish(index, result, after: clock.now - start)
-                })
+        // Collectors see the deadline (ScrapeDeadline.current) to fit their own timeouts into it.
+        ScrapeDeadline.$current.withValue(start + timeout) {
+            for (index, collector) in collectors.enumerated() {
+                tasks.append(
+                    Task {
+                        let result: Result<[MetricFamily], any Error>
+                        do { result = .success(try await collector.collect()) } catch { result = .failure(error) }
+                        board.finish(index, result, after: clock.now - start)
+                    })
+            }
         }
         let timer = Task {
             try? await Task.sleep(for: timeout)

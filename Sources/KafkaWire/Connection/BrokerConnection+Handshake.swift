@@ -72,14 +72,19 @@ extension BrokerConnection {
         _ config: SASLConfig, context: SASLContext = SASLContext(), timeout: Duration, logger: Logger
     ) async throws {
         let mechanism = config.mechanism.rawValue
+        var started = false
         func fail(_ reason: String) -> KafkaConnectionError {
-            .authentication(broker: broker, mechanism: mechanism, reason: reason)
+            // A token the broker refused must not be offered again until it expires: the next
+            // login asks the token endpoint for a fresh one.
+            if started, config.mechanism == .oauthBearer { context.oauthTokenProvider?.invalidate() }
+            return .authentication(broker: broker, mechanism: mechanism, reason: reason)
         }
         let handshake = try await send(SaslHandshakeRequest(mechanism: mechanism), timeout: timeout)
         if handshake.errorCode != 0 {
             let code = KafkaErrorCode(handshake.errorCode)
             if code == .unsupportedSaslMechanism {
-                throw fail("the broker does not enable it (enabled: \(handshake.mechanisms.joined(separator: ", ")))")
+                let enabled = handshake.mechanisms.joined(separator: ", ")
+                throw fail("this listener of the broker does not offer \(mechanism) (it offers: \(enabled))")
             }
             throw fail("handshake failed: \(code)")
         }
@@ -89,6 +94,7 @@ extension BrokerConnection {
         } catch let e as SASLError {
             throw fail(e.message)
         }
+        started = true
         var message: [UInt8]
         do { message = try session.start() } catch { throw fail(error.message) }
         for _ in 0..<16 {

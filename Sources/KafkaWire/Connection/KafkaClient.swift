@@ -11,6 +11,8 @@ import Synchronization
 public final class KafkaClient: Sendable {
     public let config: KafkaConnectionConfig
     let logger: Logger
+    /// Connection failures: logged when a broker becomes unreachable and when it is back.
+    let outages: OutageLog
     let tls: NIOSSLContext?
     /// Per-cluster SASL state (the OAUTHBEARER token cache), shared by all connections.
     let saslContext: SASLContext
@@ -47,6 +49,7 @@ public final class KafkaClient: Sendable {
     {
         self.config = config
         self.logger = logger
+        self.outages = OutageLog(logger: logger)
         self.group = group
         self.tls = try config.tls.map { try TLSContextFactory.make($0, logger: logger) }
         self.saslContext = try SASLContext(config: config.sasl, group: group.eventLoopGroup)
@@ -114,6 +117,7 @@ public final class KafkaClient: Sendable {
                 return old === c ? nil : old
             }
             if let stale { await stale.close() }
+            outages.record("\(address)", error: nil, "broker connection", metadata: ["broker": "\(address)"])
             return c
         } catch {
             state.withLock { s in
@@ -124,7 +128,7 @@ public final class KafkaClient: Sendable {
                 e.retryAt = .now + Self.backoff(failures: e.failures, base: backoffBase, max: backoffMax)
                 s.endpoints[node] = e
             }
-            logger.warning("broker connection failed", metadata: ["broker": "\(address)", "err": "\(error)"])
+            outages.record("\(address)", error: error, "broker connection", metadata: ["broker": "\(address)"])
             throw error
         }
     }

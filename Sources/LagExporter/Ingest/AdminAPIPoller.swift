@@ -10,6 +10,7 @@ struct AdminAPIPoller: Sendable {
     let client: KafkaClient
     let store: LagStore
     let logger: Logger
+    let outages: OutageLog
 
     func run(onFirstPoll: @Sendable () async -> Void) async {
         store.updateProgress { $0.source = .adminAPI }
@@ -35,9 +36,10 @@ struct AdminAPIPoller: Sendable {
         } catch {
             store.count { $0.requestErrors["ListGroups", default: 0] += 1 }
             store.updateProgress { $0.lastError = "ListGroups: \(error)" }
-            logger.warning("ListGroups failed", metadata: ["cluster": "\(store.config.name)", "err": "\(error)"])
+            outages.record("ListGroups", error: error, "ListGroups", metadata: ["cluster": "\(store.config.name)"])
             return false
         }
+        outages.record("ListGroups", error: nil, "ListGroups", metadata: ["cluster": "\(store.config.name)"])
         let kept = listed.filter { store.config.groups.keeps($0.groupId) }
         let names = kept.map(\.groupId)
         // ListGroups v5+ says which groups use the KIP-848 protocol (Kafka 4.0+): those are
@@ -48,6 +50,7 @@ struct AdminAPIPoller: Sendable {
         let classic = await client.describeGroups(names.filter { !kip848.contains($0) })
         let modern = await client.describeConsumerGroups(names.filter { kip848.contains($0) })
         var errors = 0
+        var unanswered = 0  // no answer at all (timeouts, connections), not a Kafka error code
         var lastError: String?
         let now = WallClock.nowMs
         for group in names {
@@ -70,10 +73,12 @@ struct AdminAPIPoller: Sendable {
                     now: now)
             case .failure(let e):
                 errors += 1
+                if !(e is KafkaResponseError) { unanswered += 1 }
                 lastError = "OffsetFetch \(group): \(e)"
                 store.count { $0.requestErrors["OffsetFetch", default: 0] += 1 }
             case nil:
                 errors += 1
+                unanswered += 1
                 lastError = "OffsetFetch \(group): no answer"
             }
         }
@@ -82,13 +87,15 @@ struct AdminAPIPoller: Sendable {
         store.count { $0.requestErrors["ListGroups", default: 0] += Int64(failures.count) }
         let failuresText =
             failures.isEmpty ? nil : "ListGroups failed on \(failures.count) broker(s): \(failures.first!.value)"
+        // A refresh succeeded when every broker listed its groups and every group's offsets came
+        // back, or were refused with a Kafka error code (say GROUP_AUTHORIZATION_FAILED on a
+        // managed cluster: counted in request_errors_total, not the whole cluster being down).
+        let complete = failures.isEmpty && unanswered == 0
         store.updateProgress {
-            $0.lastContact = WallClock.nowSeconds
-            $0.lastRefresh["groups"] = WallClock.nowSeconds
-            // One group's failure (say GROUP_AUTHORIZATION_FAILED on a managed cluster) is counted
-            // in request_errors_total, not reported as the whole cluster being down.
-            $0.lastError = failuresText
+            if complete { $0.lastRefresh["groups"] = WallClock.nowSeconds }
+            $0.lastError = failuresText ?? (unanswered > 0 ? lastError : nil)
         }
+        if complete { store.heard("groups", cadence: store.config.pollInterval.duration) }
         if errors > 0 {
             // Debug: a permanently unauthorized group would repeat this every poll; the counter
             // kafka_lag_request_errors_total{api="OffsetFetch"} is what to alert on.

@@ -30,9 +30,11 @@ final class ClusterRunner: Sendable {
     }
 
     private static func ingest(config: LagClusterConfig, client: KafkaClient, store: LagStore, logger: Logger) async {
-        let sampler = LogEndSampler(client: client, store: store, logger: logger)
-        let reader = OffsetsTopicReader(client: client, store: store, logger: logger)
-        let poller = AdminAPIPoller(client: client, store: store, logger: logger)
+        // One line when a kind of request starts failing, one when it recovers: not one per retry.
+        let outages = OutageLog(logger: logger)
+        let sampler = LogEndSampler(client: client, store: store, logger: logger, outages: outages)
+        let reader = OffsetsTopicReader(client: client, store: store, logger: logger, outages: outages)
+        let poller = AdminAPIPoller(client: client, store: store, logger: logger, outages: outages)
         let catchUp: @Sendable () async -> Void = {
             // Evaluate with fresh metadata and log-end offsets from the first report on.
             await sampler.refreshMetadata()
@@ -49,22 +51,27 @@ final class ClusterRunner: Sendable {
                         return
                     case .offsetsTopic, .auto:
                         do {
-                            try await reader.run(onCaughtUp: catchUp)
+                            try await reader.run(onCaughtUp: catchUp) {
+                                outages.record(
+                                    "start", error: nil, "reading the offsets topic",
+                                    metadata: ["cluster": "\(config.name)"])
+                            }
                             return
                         } catch let e as OffsetsTopicReader.Unreadable where source == .auto {
                             logger.warning(
                                 "offsets topic not readable; using the admin API (ListGroups + OffsetFetch)",
                                 metadata: ["cluster": "\(config.name)", "reason": "\(e)"])
                             source = .adminAPI
+                            store.updateProgress { $0.contactDue["offsets_topic"] = nil }
                         } catch is CancellationError {
                             return
                         } catch {
                             // Broker down at start, or the topic is missing with source offsets-topic:
                             // say why and try again.
                             store.updateProgress { $0.lastError = "\(error)" }
-                            logger.error(
-                                "cannot read the offsets topic; retrying in 10s",
-                                metadata: ["cluster": "\(config.name)", "err": "\(error)"])
+                            outages.record(
+                                "start", error: error, "reading the offsets topic (retried every 10s)",
+                                metadata: ["cluster": "\(config.name)"])
                             guard await pause(.seconds(10)) else { return }
                         }
                     }

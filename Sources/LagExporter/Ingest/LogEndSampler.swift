@@ -10,6 +10,7 @@ struct LogEndSampler: Sendable {
     let client: KafkaClient
     let store: LagStore
     let logger: Logger
+    let outages: OutageLog
 
     /// Runs cycles until cancelled.
     func run() async {
@@ -34,10 +35,9 @@ struct LogEndSampler: Sendable {
                 counts[name] = t.partitions.count
             }
             store.applyMetadata(topicPartitions: counts)
-            store.updateProgress {
-                $0.lastRefresh["metadata"] = WallClock.nowSeconds
-                $0.lastContact = WallClock.nowSeconds
-            }
+            store.updateProgress { $0.lastRefresh["metadata"] = WallClock.nowSeconds }
+            store.heard("metadata", cadence: store.config.topicRefresh.duration)
+            outages.record("metadata", error: nil, "metadata refresh", metadata: ["cluster": "\(store.config.name)"])
             let tps = store.sampleTargets.all
             var oldest: [TopicPartition: Int64] = [:]
             for (tp, r) in await client.listOffsets(tps, spec: .earliest) {
@@ -47,7 +47,7 @@ struct LogEndSampler: Sendable {
         } catch {
             store.count { $0.requestErrors["Metadata", default: 0] += 1 }
             store.updateProgress { $0.lastError = "Metadata: \(error)" }
-            logger.warning("metadata refresh failed", metadata: ["cluster": "\(store.config.name)", "err": "\(error)"])
+            outages.record("metadata", error: error, "metadata refresh", metadata: ["cluster": "\(store.config.name)"])
         }
     }
 
@@ -76,11 +76,12 @@ struct LogEndSampler: Sendable {
                     metadata: ["cluster": "\(store.config.name)", "failed": "\(failed)", "err": "\(firstError!)"])
             }
             if !ends.isEmpty {
-                store.updateProgress {
-                    $0.lastRefresh["log_end_offsets"] = WallClock.nowSeconds
-                    $0.lastContact = WallClock.nowSeconds
-                }
+                store.updateProgress { $0.lastRefresh["log_end_offsets"] = WallClock.nowSeconds }
+                store.heard("log_end_offsets", cadence: store.config.offsetRefresh.duration)
             }
+        } else {
+            // Nothing to sample is no sign of a hung broker.
+            store.updateProgress { $0.contactDue["log_end_offsets"] = nil }
         }
         store.expire(now: now)
         if store.config.lagSeconds.mode == .exact { await sampleRecordTimes() }

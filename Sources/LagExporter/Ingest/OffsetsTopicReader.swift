@@ -11,6 +11,7 @@ struct OffsetsTopicReader: Sendable {
     let client: KafkaClient
     let store: LagStore
     let logger: Logger
+    let outages: OutageLog
     var topic: String { store.config.offsetsTopic }
 
     /// Why the offsets topic cannot be used (the auto source falls back to the admin API).
@@ -58,16 +59,16 @@ struct OffsetsTopicReader: Sendable {
     }
 
     /// Reads until cancelled.
-    func run(onCaughtUp: @Sendable () async -> Void) async throws {
+    func run(onCaughtUp: @Sendable () async -> Void, onStarted: () -> Void = {}) async throws {
         let tps = try await partitions()
         var positions = try await offsets(tps, .earliest)
         let targets = try await offsets(tps, .latest)
+        onStarted()
         var filters: [TopicPartition: TransactionFilter] = [:]
         var highWatermarks = targets
         var logged = Set<String>()
         var caughtUp = false
         var backoff = Duration.milliseconds(200)
-        var lastFailureLog = ContinuousClock.now - .seconds(60)
         logger.info(
             "reading offsets topic",
             metadata: [
@@ -160,10 +161,9 @@ struct OffsetsTopicReader: Sendable {
                     }
                 case .failure(let e):
                     failures += 1
-                    if failures == 1 && ContinuousClock.now - lastFailureLog > .seconds(30) {
-                        lastFailureLog = ContinuousClock.now
-                        logger.warning(
-                            "offsets-topic fetch failed", metadata: ["cluster": "\(store.config.name)", "err": "\(e)"])
+                    if failures == 1 {
+                        outages.record(
+                            "fetch", error: e, "offsets-topic fetch", metadata: ["cluster": "\(store.config.name)"])
                     }
                     store.count { $0.requestErrors["Fetch", default: 0] += 1 }
                     store.updateProgress { $0.lastError = "Fetch \(tp): \(e)" }
@@ -175,10 +175,15 @@ struct OffsetsTopicReader: Sendable {
             store.updateProgress { p in
                 p.recordsBehind = behindTargets
                 if failures < results.count {
-                    p.lastContact = WallClock.nowSeconds
                     p.lastRefresh["offsets_topic"] = WallClock.nowSeconds
                 }
                 if failures == 0 { p.lastError = nil }
+            }
+            // A fetch waits at most 500 ms for records: the next round follows at once.
+            if failures < results.count { store.heard("offsets_topic", cadence: .seconds(1)) }
+            if failures == 0 {
+                outages.record(
+                    "fetch", error: nil, "offsets-topic fetch", metadata: ["cluster": "\(store.config.name)"])
             }
             if !caughtUp && tps.allSatisfy({ positions[$0]! >= targets[$0]! }) {
                 await onCaughtUp()

@@ -1,3 +1,4 @@
+import ExporterKit
 import KafkaWire
 import Synchronization
 
@@ -245,6 +246,13 @@ final class LagStore: Sendable {
         state.withLock { body(&$0.progress) }
     }
 
+    /// Records a successful round of an ingest loop (see `IngestProgress.contactDue`). The grace
+    /// is the request timeout, at most 10 s: a hung broker reads as down within cadence + 10 s.
+    func heard(_ loop: String, cadence: Duration) {
+        let grace = min(config.connection.requestTimeout.duration, .seconds(10))
+        state.withLock { $0.progress.heard(loop, at: WallClock.nowSeconds, cadence: cadence, grace: grace) }
+    }
+
     func count(_ body: (inout IngestStats) -> Void) {
         state.withLock { body(&$0.stats) }
     }
@@ -267,5 +275,26 @@ struct IngestProgress: Sendable, Equatable {
     var lastRefresh: [String: Double] = [:]
     /// The last ingest problem, for logs and the status page (never contains secrets).
     var lastError: String?
-    var up: Bool { lastError == nil && lastContact != nil }
+    /// When each ingest loop (`offsets_topic`, `groups`, `log_end_offsets`) must next succeed,
+    /// seconds since the epoch. A broker that hangs fails no request until the request timeout
+    /// (30 s by default): without these the cluster read as up all that time.
+    var contactDue: [String: Double] = [:]
+
+    var up: Bool { isUp(at: WallClock.nowSeconds) }
+
+    func isUp(at now: Double) -> Bool {
+        lastError == nil && lastContact != nil && overdue(at: now).isEmpty
+    }
+
+    /// The loops past their due time, sorted.
+    func overdue(at now: Double) -> [String] {
+        contactDue.filter { $0.value < now }.map(\.key).sorted()
+    }
+
+    /// A loop succeeded at `now` and runs again within `cadence`; it is overdue after that plus
+    /// `grace` (a slow but healthy broker's answer).
+    mutating func heard(_ loop: String, at now: Double, cadence: Duration, grace: Duration) {
+        lastContact = now
+        contactDue[loop] = now + cadence.seconds + grace.seconds
+    }
 }
