@@ -123,7 +123,7 @@ let package = Package(
             path: "Benchmarks/DrainBench",
             swiftSettings: swiftSettings
         ),
-        // Process, port and test-broker helpers shared by the test targets that run real peers.
+        // Process, port, test-broker and wire-bytes helpers shared by the test targets.
         .target(
             name: "TestSupport",
             path: "Tests/TestSupport",
@@ -136,7 +136,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaWireTests",
-            dependencies: ["KafkaWire"],
+            dependencies: ["KafkaWire", "TestSupport"],
             exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),
@@ -153,7 +153,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LagExporterTests",
-            dependencies: ["LagExporter", "KafkaWire", "ExporterKit"],
+            dependencies: ["LagExporter", "KafkaWire", "ExporterKit", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -8,7 +8,7 @@ import Testing
 
     @Test func countsFromMetadata() {
         let h = ClusterHealth(
-            brokers: 3, controllerId: 2,
+            brokers: 3, controllerId: 2, mode: .zookeeper,
             partitions: [
                 P(topic: "a", leader: 1, replicas: [1, 2, 3], isr: [1, 2, 3]),
                 P(topic: "a", leader: 1, replicas: [1, 2, 3], isr: [1, 2]),
@@ -20,7 +20,7 @@ import Testing
         #expect(h.offline == 1)
         #expect(h.underMinISR == 2)
         #expect(h.topicPartitions == ["a": 3, "b": 1])
-        let unknown = ClusterHealth(brokers: 1, controllerId: 1, partitions: [], minISR: nil)
+        let unknown = ClusterHealth(brokers: 1, controllerId: 1, mode: nil, partitions: [], minISR: nil)
         #expect(unknown.underMinISR == nil)
     }
 

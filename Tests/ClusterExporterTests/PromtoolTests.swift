@@ -19,7 +19,7 @@ func checkWithPromtool(_ text: String) async throws {
         var s = ClusterSnapshot(cluster: "c1", up: true)
         s.seconds = 0.25
         s.health = ClusterHealth(
-            brokers: 2, controllerId: 1,
+            brokers: 2, controllerId: 1, mode: .zookeeper,
             partitions: [.init(topic: "a", leader: 1, replicas: [1, 2], isr: [1])], minISR: ["a": 2])
         s.requests = [
             .init(broker: nil, api: "Metadata", success: true, seconds: 0.01),

@@ -34,6 +34,7 @@ import Testing
         let reports = SidecarLogDirs.read(broker: "1", dirs: [a, b, root + "/missing"])
         #expect(reports[0].usedBytes == Int64(4601))
         #expect(reports[0].topicBytes == ["orders": 4024, "logs": 500])
+        #expect(reports[0].futureReplicas == 1)
         #expect(reports[1].usedBytes == 4096)
         #expect(reports[2].online == false && reports[2].totalBytes == nil)
         // Same filesystem: counted once in the totals.
@@ -69,5 +70,58 @@ import Testing
         #expect(value(families, "kafka_cluster_broker_log_dirs_used_bytes", ["broker": "7"]) == 30)
         #expect(value(families, "kafka_cluster_broker_volumes", ["broker": "7"]) == 1)
         #expect(value(families, "kafka_cluster_topic_size_bytes", ["topic": "t"]) == 30)
+    }
+
+    @Test func partitionDirNamesAsKafkaWritesThem() {
+        typealias N = PartitionDirName
+        let id = "1b4e28ba2fa1416f8a4b3c5e2d7f9a01"  // Kafka: a UUID without its dashes
+        let cases: [(String, N?)] = [
+            ("com.acme.orders-0", N(topic: "com.acme.orders", partition: 0, kind: .live)),
+            ("my-topic-12", N(topic: "my-topic", partition: 12, kind: .live)),
+            ("my_topic-3", N(topic: "my_topic", partition: 3, kind: .live)),
+            ("a-b.c_d-7", N(topic: "a-b.c_d", partition: 7, kind: .live)),
+            ("__consumer_offsets-49", N(topic: "__consumer_offsets", partition: 49, kind: .live)),
+            // Topics whose names end like a suffix are still live dirs: the name ends in -<partition>.
+            ("x-delete-0", N(topic: "x-delete", partition: 0, kind: .live)),
+            ("y.future-1", N(topic: "y.future", partition: 1, kind: .live)),
+            ("com.acme.orders-0.\(id)-future", N(topic: "com.acme.orders", partition: 0, kind: .future)),
+            ("com.acme.orders-2.\(id)-delete", N(topic: "com.acme.orders", partition: 2, kind: .delete)),
+            ("my-topic-3.\(id)-stray", N(topic: "my-topic", partition: 3, kind: .stray)),
+            ("my_topic-10.\(id)-delete", N(topic: "my_topic", partition: 10, kind: .delete)),
+            // Not partition directories.
+            ("lost+found", nil), ("orders", nil), ("orders-", nil), ("-0", nil), ("orders-x", nil),
+            ("orders-0-delete", nil), ("orders-0.-delete", nil), ("orders-+1", nil), ("meta.properties", nil),
+        ]
+        for (name, expected) in cases {
+            #expect(N(name) == expected, "\(name)")
+        }
+    }
+
+    @Test func dottedDashedAndUnderscoredTopicsAndSuffixedDirs() throws {
+        let root = try temporaryDirectory("ce-names")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let id = "0f9e8d7c6b5a49382716a5b4c3d2e1f0"
+        try makeFiles(
+            root,
+            [
+                ("com.acme.orders-0", "00000000000000000000.log", 100),
+                ("com.acme.orders-1", "00000000000000000000.log", 200),
+                ("my-topic-0", "00000000000000000000.log", 30),
+                ("my_topic-0", "00000000000000000000.log", 4),
+                ("com.acme.orders-2.\(id)-future", "00000000000000000000.log", 5000),
+                ("com.acme.old-0.\(id)-delete", "00000000000000000000.log", 60000),
+                ("my-topic-1.\(id)-stray", "00000000000000000000.log", 700_000),
+                ("lost+found", "x", 8_000_000),
+            ])
+        let report = SidecarLogDirs.read(broker: "1", dir: root)
+        // Every partition directory fills the volume (lost+found is none); only live replicas
+        // count toward their topic.
+        #expect(report.usedBytes == 765_334)
+        #expect(report.topicBytes == ["com.acme.orders": 300, "my-topic": 30, "my_topic": 4])
+        #expect(report.futureReplicas == 1)
+        let families = ClusterMetrics.families([snapshot([report])])
+        #expect(value(families, "kafka_cluster_topic_size_bytes", ["topic": "com.acme.orders"]) == 300)
+        #expect(value(families, "kafka_cluster_topic_size_bytes", ["topic": "com.acme.old"]) == nil)
+        #expect(value(families, "kafka_cluster_log_dir_future_replicas", ["broker": "1"]) == 1)
     }
 }

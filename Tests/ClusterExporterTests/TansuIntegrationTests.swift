@@ -32,8 +32,14 @@ import Testing
 
         #expect(value(families, "kafka_cluster_up", ["cluster": "tansu"]) == 1, "\(text)")
         #expect(value(families, "kafka_cluster_brokers", [:]) == 1)
-        let controller = try #require(value(families, "kafka_cluster_controller_id", [:]))
-        #expect(controller >= -1)
+        // Tansu is neither a KRaft nor a ZooKeeper broker: its ApiVersions v3 answer finalizes no
+        // feature (epoch -1) and lists no LeaderAndIsr, and its Metadata names itself as
+        // controller. The mode is unknown, so neither series is served.
+        let answer = try #require(scraper.client.cachedMetadata?.answeringBrokerApiVersions)
+        #expect(!answer.apiKeys.isEmpty && answer.finalizedFeaturesEpoch == -1 && answer.finalizedFeatures.isEmpty)
+        #expect(!answer.apiKeys.contains { $0.apiKey == ClusterMode.leaderAndIsrApiKey })
+        #expect(family(families, "kafka_cluster_mode_info") == nil)
+        #expect(family(families, "kafka_cluster_controller_id") == nil)
         #expect(value(families, "kafka_cluster_topic_partitions", ["topic": "orders"]) == 3)
         #expect(value(families, "kafka_cluster_topic_partitions", ["topic": "logs"]) == 2)
         let partitions = try #require(value(families, "kafka_cluster_partitions", [:]))

@@ -27,7 +27,7 @@ import Testing
         let parts = [("orders", 3), ("payments", 2), ("other", 1)].flatMap { topic, n in
             (0..<n).map { _ in ClusterHealth.PartitionState(topic: topic, leader: 1, replicas: [1], isr: [1]) }
         }
-        s.health = ClusterHealth(brokers: 1, controllerId: 1, partitions: parts, minISR: [:])
+        s.health = ClusterHealth(brokers: 1, controllerId: 1, mode: .kraft, partitions: parts, minISR: [:])
         let text = try ExpositionEncoder.encodeString(ClusterMetrics.families([s]), format: .text004)
         #expect(text.contains(#"kafka_cluster_topic_partitions{cluster="c",topic="orders"} 3"#))
         #expect(text.contains(#"kafka_cluster_topic_partitions{cluster="c",topic="other"} 3"#))

@@ -15,7 +15,11 @@ struct ClusterHealth: Sendable, Equatable {
     }
 
     var brokers: Int
-    var controllerId: Int32
+    /// nil when the answering broker's mode is unknown.
+    var mode: ClusterMode?
+    /// The active controller; known only in ZooKeeper mode (a KRaft broker names a random live
+    /// broker) and only when there is one (Metadata says -1 when there is none).
+    var controllerId: Int32?
     var partitions: Int
     var underReplicated: Int
     var offline: Int
@@ -25,9 +29,13 @@ struct ClusterHealth: Sendable, Equatable {
 
     /// - `minISR`: the effective `min.insync.replicas` per topic (topic config, else the broker
     ///   default); nil when unknown.
-    init(brokers: Int, controllerId: Int32, partitions list: [PartitionState], minISR: [String: Int]?) {
+    init(
+        brokers: Int, controllerId: Int32, mode: ClusterMode?, partitions list: [PartitionState],
+        minISR: [String: Int]?
+    ) {
         self.brokers = brokers
-        self.controllerId = controllerId
+        self.mode = mode
+        self.controllerId = mode == .zookeeper && controllerId >= 0 ? controllerId : nil
         partitions = list.count
         underReplicated = list.count { $0.isr.count < $0.replicas.count }
         offline = list.count { $0.leader < 0 }

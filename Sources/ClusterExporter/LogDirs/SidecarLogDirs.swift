@@ -5,8 +5,12 @@ import Foundation
 /// - total / usable: `statvfs`: `f_blocks * f_frsize` and `f_bavail * f_frsize` (usable by an
 ///   unprivileged writer, like `df`'s "avail"; Kafka's UsableBytes is the same notion).
 /// - used: the sum of `st_size` (apparent size, as Kafka's partition size) of the regular files
-///   inside each partition directory (direct subdirectories of the log dir, `topic-N`, including
-///   `-future`/`-delete` dirs). Sparse preallocated index files count at their apparent size.
+///   inside each partition directory (the log dir's subdirectories named as Kafka names them:
+///   live, future, delete and stray replicas alike, since all of them fill the volume). Sparse
+///   preallocated index files count at their apparent size.
+/// - topic bytes: live replicas only. A future replica is a copy of a live one (counted in
+///   `futureReplicas`, as DescribeLogDirs does); delete and stray dirs no longer belong to the
+///   topic (and may carry a truncated name).
 /// - device: `st_dev` of the log dir, so two dirs on one filesystem are counted once.
 enum SidecarLogDirs {
     static func read(broker: String, dirs: [String]) -> [LogDirReport] {
@@ -25,6 +29,8 @@ enum SidecarLogDirs {
         report.usableBytes = Int64(fs.f_bavail) * Int64(fs.f_frsize)
         var used: Int64 = 0
         for entry in listDirectory(dir) {
+            // Other directories (`lost+found`) hold no Kafka partition: not counted.
+            guard let name = PartitionDirName(entry) else { continue }
             let partitionDir = dir + "/" + entry
             var pst = stat()
             guard lstat(partitionDir, &pst) == 0, (pst.st_mode & S_IFMT) == S_IFDIR else { continue }
@@ -35,19 +41,14 @@ enum SidecarLogDirs {
                 bytes += Int64(fst.st_size)
             }
             used += bytes
-            if let topic = topicName(ofPartitionDir: entry) { report.topicBytes[topic, default: 0] += bytes }
+            switch name.kind {
+            case .live: report.topicBytes[name.topic, default: 0] += bytes
+            case .future: report.futureReplicas += 1
+            case .delete, .stray: break
+            }
         }
         report.usedBytes = used
         return report
-    }
-
-    /// `orders-3` → `orders`; future/deleted dirs (`orders-3.<uuid>-future`) → nil.
-    static func topicName(ofPartitionDir name: String) -> String? {
-        guard let dash = name.lastIndex(of: "-"), !name.contains("."),
-            Int(name[name.index(after: dash)...]) != nil
-        else { return nil }
-        let topic = String(name[..<dash])
-        return topic.isEmpty ? nil : topic
     }
 
     private static func listDirectory(_ path: String) -> [String] {

@@ -37,7 +37,16 @@ enum ClusterMetrics {
         }
         if let h = s.health {
             f.gauge("brokers", "Brokers in the cluster's Metadata.", [c], Double(h.brokers))
-            f.gauge("controller_id", "Node id of the active controller (-1 when unknown).", [c], Double(h.controllerId))
+            if let mode = h.mode {
+                f.gauge(
+                    "mode_info", "1, labelled with how the cluster keeps its metadata (kraft or zookeeper).",
+                    [c, ("mode", mode.rawValue)], 1)
+            }
+            if let id = h.controllerId {
+                f.gauge(
+                    "controller_id", "Node id of the active controller (ZooKeeper-mode clusters that have one).",
+                    [c], Double(id))
+            }
             f.gauge("partitions", "Partitions of all topics.", [c], Double(h.partitions))
             f.gauge(
                 "under_replicated_partitions", "Partitions whose ISR is smaller than their replica set.", [c],

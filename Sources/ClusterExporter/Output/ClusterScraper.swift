@@ -73,7 +73,8 @@ final class ClusterScraper: Sendable {
             }
         }
         snapshot.health = ClusterHealth(
-            brokers: metadata.brokers.count, controllerId: metadata.controllerId, partitions: partitions,
+            brokers: metadata.brokers.count, controllerId: metadata.controllerId,
+            mode: ClusterMode.detect(metadata.answeringBrokerApiVersions), partitions: partitions,
             minISR: try? minISRResult.get())
 
         if let sidecar = config.sidecar {

@@ -90,9 +90,11 @@ public protocol HTTPResponder: Sendable {
 }
 
 extension String {
-    public func removingPercentEncodingLenient() -> String {
+    /// Percent-decodes, keeping malformed escapes as they are. `plusAsSpace`: a query string's
+    /// `+` is a space; in a path it is a `+`.
+    public func removingPercentEncodingLenient(plusAsSpace: Bool = true) -> String {
         var bytes: [UInt8] = []
-        var it = Array(utf8.map { $0 == UInt8(ascii: "+") ? UInt8(ascii: " ") : $0 })[...]
+        var it = Array(utf8.map { plusAsSpace && $0 == UInt8(ascii: "+") ? UInt8(ascii: " ") : $0 })[...]
         while let b = it.popFirst() {
             if b == UInt8(ascii: "%"), it.count >= 2,
                 let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16)
@@ -104,5 +106,28 @@ extension String {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension String {
+    /// Percent-encodes all but RFC 3986's unreserved characters, so that any name (`a/b?c#d`)
+    /// is exactly one path segment of a link.
+    public var percentEncodedPathSegment: String {
+        var out = ""
+        for b in utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                out += "%" + String(b, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+
+    fileprivate func leftPadded(to n: Int) -> String {
+        count >= n ? self : String(repeating: "0", count: n - count) + self
     }
 }

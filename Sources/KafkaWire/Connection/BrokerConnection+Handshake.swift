@@ -60,7 +60,7 @@ extension BrokerConnection {
             for key in response.apiKeys where key.minVersion <= key.maxVersion {
                 map[key.apiKey] = key.minVersion...key.maxVersion
             }
-            setBrokerVersions(map)
+            setBrokerVersions(map, answer: response)
             return
         }
         throw KafkaConnectionError.protocolError(broker: broker, reason: "ApiVersions negotiation did not converge")

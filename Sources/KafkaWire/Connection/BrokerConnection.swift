@@ -16,6 +16,8 @@ public final class BrokerConnection: Sendable {
     private let clientId: String?
     /// Versions the broker supports, per API key (after ApiVersions).
     private let brokerVersions = Mutex<[Int16: ClosedRange<Int16>]>([:])
+    /// The broker's whole ApiVersions answer: its features tell e.g. KRaft from ZooKeeper mode.
+    private let apiVersionsAnswer = Mutex<ApiVersionsResponse?>(nil)
     /// When the SASL session should be renewed (broker's session lifetime, KIP-368).
     private let renewAt = Mutex<ContinuousClock.Instant?>(nil)
 
@@ -119,9 +121,13 @@ public final class BrokerConnection: Sendable {
         try? await channel.close()
     }
 
-    func setBrokerVersions(_ versions: [Int16: ClosedRange<Int16>]) {
+    func setBrokerVersions(_ versions: [Int16: ClosedRange<Int16>], answer: ApiVersionsResponse? = nil) {
         brokerVersions.withLock { $0 = versions }
+        apiVersionsAnswer.withLock { $0 = answer }
     }
+
+    /// The ApiVersions response this connection negotiated with (nil before negotiation).
+    public var apiVersions: ApiVersionsResponse? { apiVersionsAnswer.withLock { $0 } }
 
     public var supportedVersions: [Int16: ClosedRange<Int16>] { brokerVersions.withLock { $0 } }
 

@@ -29,6 +29,9 @@ public struct ClusterMetadata: Sendable, Equatable {
     public var controllerId: Int32
     public var brokers: [Int32: Broker]
     public var topics: [String: Topic]
+    /// The ApiVersions answer of the broker that answered this Metadata request: how to read
+    /// `controllerId` depends on that broker's mode (ZooKeeper or KRaft), which its features tell.
+    public var answeringBrokerApiVersions: ApiVersionsResponse?
 
     init(_ r: MetadataResponse) {
         clusterId = r.clusterId

@@ -36,13 +36,18 @@ extension KafkaClient {
 
     /// Every group of the cluster: ListGroups goes to every broker (each lists the groups it
     /// coordinates). Brokers that fail are reported, the rest still counts.
-    public func listGroups() async throws -> (groups: [ListGroupsResponse.ListedGroup], failures: [Int32: any Error]) {
+    /// `types` (e.g. `classic`, `consumer`) is sent as TypesFilter to brokers that support
+    /// ListGroups v5 (Kafka 4.0+); older brokers list groups of every type.
+    public func listGroups(
+        types: [String] = []
+    ) async throws -> (groups: [ListGroupsResponse.ListedGroup], failures: [Int32: any Error]) {
         let metadata = try await metadataCovering([], forceRefresh: cachedMetadata == nil)
         return await withTaskGroup(of: (Int32, Result<[ListGroupsResponse.ListedGroup], any Error>).self) { tasks in
             for id in metadata.brokers.keys {
                 tasks.addTask {
                     do {
-                        let r = try await self.send(ListGroupsRequest(), to: id)
+                        let version = try await self.connection(to: id).version(for: ListGroupsRequest.self)
+                        let r = try await self.send(ListGroupsRequest(types: types, version: version), to: id)
                         if r.errorCode != 0 {
                             throw KafkaResponseError(api: "ListGroups", code: KafkaErrorCode(r.errorCode))
                         }
@@ -134,5 +139,13 @@ extension KafkaClient {
             }
             return g
         }
+    }
+}
+
+extension ListGroupsRequest {
+    /// A request for groups of `types`, as far as `version` can say it: TypesFilter exists from
+    /// v5 on; below, the filter is left out (the caller filters the answer).
+    public init(types: [String], version: Int16) {
+        self.init(typesFilter: version >= 5 ? types : [])
     }
 }

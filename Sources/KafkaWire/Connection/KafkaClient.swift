@@ -148,6 +148,13 @@ public final class KafkaClient: Sendable {
     public func sendToAnyBroker<R: KafkaRequest>(
         _ request: R, versionChooser: @Sendable (Int16) -> Int16? = { _ in nil }
     ) async throws -> R.Response {
+        try await sendToAnyBrokerVia(request, versionChooser: versionChooser).response
+    }
+
+    /// `sendToAnyBroker`, also returning the connection that answered.
+    func sendToAnyBrokerVia<R: KafkaRequest>(
+        _ request: R, versionChooser: @Sendable (Int16) -> Int16? = { _ in nil }
+    ) async throws -> (response: R.Response, via: BrokerConnection) {
         let nodes = state.withLock { s in
             // Known brokers (ids >= 0) before bootstrap entries (negative ids).
             s.endpoints.keys.sorted { a, b in
@@ -158,7 +165,9 @@ public final class KafkaClient: Sendable {
         for node in nodes {
             do {
                 let c = try await connection(to: node)
-                return try await c.send(request, timeout: config.requestTimeout.duration, version: versionChooser)
+                let response = try await c.send(
+                    request, timeout: config.requestTimeout.duration, version: versionChooser)
+                return (response, c)
             } catch let e as KafkaConnectionError {
                 lastError = e
                 if case .unsupportedAPI = e { throw e }
@@ -202,11 +211,12 @@ public final class KafkaClient: Sendable {
         let request = MetadataRequest(
             topics: topics.map { $0.map { MetadataRequest.MetadataRequestTopic(name: $0) } },
             allowAutoTopicCreation: false)
-        let response = try await sendToAnyBroker(request)
+        let (response, via) = try await sendToAnyBrokerVia(request)
         if response.errorCode != 0 {
             throw KafkaResponseError(api: "Metadata", code: KafkaErrorCode(response.errorCode))
         }
         var metadata = ClusterMetadata(response)
+        metadata.answeringBrokerApiVersions = via.apiVersions
         let stale: [BrokerConnection] = state.withLock { s in
             var closing: [BrokerConnection] = []
             if topics != nil, let old = s.metadata {

@@ -27,12 +27,27 @@ struct AdminAPIPoller: Sendable {
         }
     }
 
+    /// The group types asked for (ListGroups v5+, Kafka 4.0+): share and streams groups are not
+    /// consumer groups; their offsets are not committed the consumer way.
+    static let groupTypes = ["classic", "consumer"]
+
+    /// Kafka's own rule (its admin client): a consumer group's protocol type is `consumer`, or
+    /// empty for a group that only commits offsets (assign() + commit()). Other classic groups
+    /// (Kafka Connect workers: `connect`) and, from brokers without the type filter, share and
+    /// streams groups are skipped, not polled and counted as errors. The type is checked too in
+    /// case a broker ignores the filter.
+    static func isConsumerGroup(_ g: ListGroupsResponse.ListedGroup) -> Bool {
+        let type = g.groupType.lowercased()
+        guard type.isEmpty || groupTypes.contains(type) else { return false }
+        return g.protocolType == "consumer" || g.protocolType.isEmpty
+    }
+
     /// One poll; true when ListGroups answered.
     func pollOnce() async -> Bool {
         let listed: [ListGroupsResponse.ListedGroup]
         let failures: [Int32: any Error]
         do {
-            (listed, failures) = try await client.listGroups()
+            (listed, failures) = try await client.listGroups(types: Self.groupTypes)
         } catch {
             store.count { $0.requestErrors["ListGroups", default: 0] += 1 }
             store.updateProgress { $0.lastError = "ListGroups: \(error)" }
@@ -40,7 +55,7 @@ struct AdminAPIPoller: Sendable {
             return false
         }
         outages.record("ListGroups", error: nil, "ListGroups", metadata: ["cluster": "\(store.config.name)"])
-        let kept = listed.filter { store.config.groups.keeps($0.groupId) }
+        let kept = listed.filter { Self.isConsumerGroup($0) && store.config.groups.keeps($0.groupId) }
         let names = kept.map(\.groupId)
         // ListGroups v5+ says which groups use the KIP-848 protocol (Kafka 4.0+): those are
         // described with ConsumerGroupDescribe; DescribeGroups knows only classic groups.

@@ -4,12 +4,17 @@ import ExporterKit
 /// `/v3/kafka/<cluster>/consumer/<group>/status` (non-OK partitions) and `/lag` (all of them),
 /// with Burrow's JSON field names.
 struct BurrowAPI: HTTPResponder {
-    let clusters: LagClusters
+    /// The clusters' stores, current at each request (a reload changes them).
+    let stores: @Sendable () -> [LagStore]
+
+    init(clusters: LagClusters) { stores = { clusters.current.map(\.store) } }
+
+    init(stores: @escaping @Sendable () -> [LagStore]) { self.stores = stores }
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
         guard request.method == .GET || request.method == .HEAD else { return .methodNotAllowed(allow: "GET, HEAD") }
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map {
-            String($0).removingPercentEncodingLenient()
+            String($0).removingPercentEncodingLenient(plusAsSpace: false)
         }
         let host = request.headers.first(name: "Host") ?? ""
         let req = "\"request\":{\"url\":\(JSONText.quoted(request.path)),\"host\":\(JSONText.quoted(host))}"
@@ -21,29 +26,31 @@ struct BurrowAPI: HTTPResponder {
         }
         guard parts.count >= 2, parts[0] == "v3", parts[1] == "kafka" else { return notFound("invalid request type") }
         if parts.count == 2 {
-            let names = clusters.current.map(\.config.name).sorted()
+            let names = stores().map(\.config.name).sorted()
             return ok("cluster list returned", "\"clusters\":[\(names.map(JSONText.quoted).joined(separator: ","))]")
         }
-        guard let runner = clusters.runner(named: parts[2]) else { return notFound("cluster not found") }
+        guard let store = stores().first(where: { $0.config.name == parts[2] }) else {
+            return notFound("cluster not found")
+        }
         // Only what the request names is evaluated: a burrow exporter asks once per group.
         let now = WallClock.nowMs
         switch parts.count {
         case 3:
             return ok(
                 "cluster module detail returned",
-                "\"module\":{\"class-name\":\"kafka\",\"servers\":[\(runner.config.connection.bootstrap.map { JSONText.quoted("\($0.host):\($0.port)") }.joined(separator: ","))],\"client-profile\":{\"name\":\"default\",\"client-id\":\(JSONText.quoted(runner.config.connection.clientId))}}"
+                "\"module\":{\"class-name\":\"kafka\",\"servers\":[\(store.config.connection.bootstrap.map { JSONText.quoted("\($0.host):\($0.port)") }.joined(separator: ","))],\"client-profile\":{\"name\":\"default\",\"client-id\":\(JSONText.quoted(store.config.connection.clientId))}}"
             )
         case 4 where parts[3] == "consumer":
-            let names = runner.store.groupNames(now: now)
+            let names = store.groupNames(now: now)
             return ok("consumer list returned", "\"consumers\":[\(names.map(JSONText.quoted).joined(separator: ","))]")
         case 6 where parts[3] == "consumer" && (parts[5] == "status" || parts[5] == "lag"):
-            guard let g = runner.store.view(group: parts[4], now: now) else {
+            guard let g = store.view(group: parts[4], now: now) else {
                 return notFound("consumer group not found")
             }
             let all = parts[5] == "lag"
             return ok(
                 all ? "consumer lag returned" : "consumer status returned",
-                "\"status\":\(Self.status(g, cluster: runner.config.name, all: all))")
+                "\"status\":\(Self.status(g, cluster: store.config.name, all: all))")
         default:
             return notFound("invalid request type")
         }

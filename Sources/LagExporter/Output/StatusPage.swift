@@ -16,7 +16,8 @@ enum StatusPage {
             html += "<h3>\(escapeHTML(v.name))</h3>\n<p>source: \(escapeHTML(p.source?.rawValue ?? "starting")); "
             html += "\(escapeHTML(state)); \(p.up ? "up" : "<b>down</b>")"
             if let e = p.lastError { html += "; last error: \(escapeHTML(e))" }
-            html += " &middot; <a href=\"/v3/kafka/\(escapeHTML(v.name))/consumer\">Burrow API</a></p>\n"
+            let cluster = "/v3/kafka/\(v.name.percentEncodedPathSegment)"
+            html += " &middot; <a href=\"\(escapeHTML(cluster))/consumer\">Burrow API</a></p>\n"
             guard !v.groups.isEmpty else { continue }
             let ranked = v.groups.sorted {
                 ($0.evaluation.status.rawValue, $0.evaluation.totalLag) > (
@@ -28,8 +29,10 @@ enum StatusPage {
             for g in ranked.prefix(maxRows) {
                 let seconds = g.maxLagSeconds.map { String(format: "%.1f", $0) } ?? "-"
                 let members = g.meta.map { String($0.members) } ?? "-"
-                let link = "/v3/kafka/\(escapeHTML(v.name))/consumer/\(escapeHTML(g.name))/lag"
-                html += "<tr><td><a href=\"\(link)\">\(escapeHTML(g.name))</a></td><td>\(g.evaluation.status)</td>"
+                let link = "\(cluster)/consumer/\(g.name.percentEncodedPathSegment)/lag"
+                let status = g.evaluation.status
+                html += "<tr><td><a href=\"\(escapeHTML(link))\">\(escapeHTML(g.name))</a></td>"
+                html += "<td class=\"\(status)\">\(status)</td>"
                 html += "<td>\(g.evaluation.totalLag)</td><td>\(seconds)</td><td>\(members)</td></tr>\n"
             }
             html += "</table>\n"
