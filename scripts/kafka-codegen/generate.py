@@ -2,8 +2,13 @@
 """Generates Swift encode/decode code for KafkaWire from Apache Kafka's JSON message specs.
 
 Usage (from the repository root):
-    scripts/kafka-codegen/generate.py [--schemas DIR] [--out DIR] [--tests-out DIR]
-    scripts/kafka-codegen/generate.py --check      # regenerate into a temp dir, diff, exit 1 on change
+    scripts/kafka-codegen/generate.py --schemas DIR [--out DIR] [--tests-out DIR]
+    scripts/kafka-codegen/generate.py --schemas DIR --check   # regenerate into a temp dir, diff, exit 1 on change
+
+DIR (or the environment variable KAFKA_SCHEMAS) holds Apache Kafka's JSON message specs, copied
+from a Kafka source tree: clients/src/main/resources/common/message/*.json and
+group-coordinator/src/main/resources/common/message/*.json (core/... before Kafka 3.6); the files
+read are listed in APIS and DATA at the top of this script. They are not in this repository.
 
 The output is deterministic and already formatted for the repository's .swift-format.
 """
@@ -19,7 +24,6 @@ import sys
 import tempfile
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DEFAULT_SCHEMAS = os.path.join(REPO_ROOT, "..", "shared", "reference", "kafka-schemas")
 DEFAULT_OUT = os.path.join(REPO_ROOT, "Sources", "KafkaWire", "Protocol", "Messages")
 DEFAULT_TESTS_OUT = os.path.join(REPO_ROOT, "Tests", "KafkaWireTests", "Generated")
 
@@ -972,12 +976,15 @@ def check(schemas, out_dir, tests_out):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--schemas", default=DEFAULT_SCHEMAS, help="directory with Kafka's *.json message specs")
+    p.add_argument("--schemas", metavar="DIR", default=os.environ.get("KAFKA_SCHEMAS") or None,
+                   help="directory with Kafka's *.json message specs (default: $KAFKA_SCHEMAS; one is required)")
     p.add_argument("--out", default=DEFAULT_OUT, help="directory for the generated message sources")
     p.add_argument("--tests-out", default=DEFAULT_TESTS_OUT,
                    help="directory for generated test support (random values for round-trip tests)")
     p.add_argument("--check", action="store_true", help="regenerate into a temp dir and diff; exit 1 on change")
     a = p.parse_args()
+    if not a.schemas:
+        p.error("no message specs: pass --schemas DIR or set KAFKA_SCHEMAS (see --help)")
     try:
         if a.check:
             sys.exit(0 if check(a.schemas, a.out, a.tests_out) else 1)
