@@ -377,10 +377,24 @@ def report(res: dict, s: dict) -> None:
                   f"(ours through the same API: ~{o['lag_request_median_s'] * c['groups']:.1f} s)")
 
 
+def check_rig(ap: argparse.ArgumentParser, rig: str | None, files: list[str]) -> None:
+    """Stops with a usage error, before anything is installed or started, unless `rig` holds `files`."""
+    if not rig:
+        ap.error("no Burrow rig: pass --rig DIR or set BURROW_RIG (see --help)")
+    missing = [f for f in files if not (Path(rig) / f).is_file()]
+    if missing:
+        ap.error(f"the Burrow rig {rig} lacks {', '.join(missing)} (see --help)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", required=True, help="lag-exporter binary")
-    ap.add_argument("--rig", required=True, help="the Burrow rig directory (shared/tools/burrow-rig)")
+    ap.add_argument("--rig", metavar="DIR", default=os.environ.get("BURROW_RIG") or None, help=(
+        "the Burrow rig directory (default: $BURROW_RIG; one is required): listoffsets_v0_proxy.py, a "
+        "loopback proxy that answers Burrow 1.2.1's ListOffsets v0 requests for the test broker; "
+        "fill_offsets_topic.py BOOTSTRAP GROUPS ROUNDS, which writes the offset commits and one "
+        "marker-<p> group per offsets-topic partition last; and burrow.toml, Burrow's config for that "
+        "setup (cluster `local`); not part of this repository"))
     ap.add_argument("--groups", type=int, default=20000)
     ap.add_argument("--rounds", type=int, default=16)
     ap.add_argument("--runs", type=int, default=3, help="runs per side (alternating order)")
@@ -394,6 +408,7 @@ def main() -> int:
     ap.add_argument("--json", help="also write the results as JSON here")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (configs, process logs)")
     a = ap.parse_args()
+    check_rig(ap, a.rig, ["listoffsets_v0_proxy.py", "fill_offsets_topic.py", "burrow.toml"])
     if a.groups < 1 or a.rounds < 1 or a.runs < 1:
         ap.error("--groups, --rounds and --runs must be >= 1")
 

@@ -17,7 +17,7 @@ Then it drives the scenarios live, in cycles of CYCLE seconds:
 Last cycle: commits only, no data after it. Then every group's /status and /lag is fetched from
 all tools and compared (group status, complete, totallag, maxlag; per partition status,
 current_lag, end offset, complete). Scenarios (expected answers from
-../shared/reference/burrow-evaluation.md, chosen to be the same under Burrow 1.2.1's rules):
+Burrow's evaluation rules, docs/burrow-rules.md, chosen to be the same under Burrow 1.2.1's rules):
   g-ok       commits at the log end every cycle (lag 0)                -> OK
   g-partial  like g-ok but only partition 0 of 2                        -> OK (complete 0.5 or 1?)
   g-warn     lag grows at every commit (+15 and +5 per cycle)           -> WARN, WARN/WARN
@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -58,7 +59,7 @@ sys.path.insert(0, str(ROOT / "Tests" / "IntegrationTests"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import offsets_records as R  # noqa: E402
-from bench_lag import BenchError, get, wait_port  # noqa: E402
+from bench_lag import BenchError, check_rig, get, wait_port  # noqa: E402
 from helpers import ProcessManager, free_ports  # noqa: E402
 
 OFFSETS = "__consumer_offsets"
@@ -611,7 +612,10 @@ def _gfig(st: dict | None):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", required=True, help="lag-exporter binary")
-    ap.add_argument("--rig", required=True, help="the Burrow rig directory (shared/tools/burrow-rig)")
+    ap.add_argument("--rig", metavar="DIR", default=os.environ.get("BURROW_RIG") or None, help=(
+        "the Burrow rig directory (default: $BURROW_RIG; one is required): listoffsets_v0_proxy.py, a "
+        "loopback proxy that answers Burrow 1.2.1's ListOffsets v0 requests for the test broker, and "
+        "burrow.toml, Burrow's config for that setup (cluster `local`); not part of this repository"))
     ap.add_argument("--cycles", type=int, default=14, help="commit cycles (>= 12 fills the rings of 10)")
     ap.add_argument("--cycle", type=float, default=8.5, help="seconds per cycle (> offset refresh + 3)")
     ap.add_argument("--refresh", type=int, default=5, help="offset refresh of both tools, seconds")
@@ -622,6 +626,7 @@ def main() -> int:
     ap.add_argument("--json", help="write the raw responses and the commits sent here")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (configs, process logs)")
     a = ap.parse_args()
+    check_rig(ap, a.rig, ["listoffsets_v0_proxy.py", "burrow.toml"])
     if a.cycles < 6:
         ap.error("--cycles must be >= 6")
 
