@@ -51,7 +51,7 @@ if [ "$ONLY_INTEGRATION" = 0 ]; then
   step lint swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
   # Generated Kafka messages must match the specs (shared/ lies beside the repository).
   if [ -d ../shared/reference/kafka-schemas ]; then
-    step codegen-check python3 scripts/kafka-codegen/generate.py --check
+    step codegen-check python3 scripts/kafka-codegen/generate.py --check --schemas ../shared/reference/kafka-schemas
   else
     echo "test.sh: WARNING: codegen-check not run: ../shared/reference/kafka-schemas is missing" \
       "(the committed generated code is still compiled and tested)" >&2

@@ -101,7 +101,8 @@ extension BrokerConnection {
             let response = try await send(SaslAuthenticateRequest(authBytes: message), timeout: timeout)
             if response.errorCode != 0 {
                 let code = KafkaErrorCode(response.errorCode)
-                throw fail(response.errorMessage.map { "\($0) (\(code.name))" } ?? code.description)
+                let reason = session.serverFailure ?? response.errorMessage
+                throw fail(reason.map { "\($0) (\(code.name))" } ?? code.description)
             }
             if response.sessionLifetimeMs > 0 {
                 setSessionLifetime(.milliseconds(response.sessionLifetimeMs))

@@ -111,6 +111,11 @@ public struct OAuthBearerSession: SASLSession, CustomStringConvertible {
 
     /// The RFC 7628 §3.2.2 error: `status` (required), `scope` and `openid-configuration`
     /// (optional). Server text is shortened and reduced to printable ASCII.
+    public var serverFailure: String? {
+        if case .sentKvsep(let failure) = step { return failure }
+        return nil
+    }
+
     static func describeServerError(_ challenge: [UInt8]) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: Data(challenge)),
             let json = object as? [String: Any]

@@ -5,6 +5,13 @@ public protocol SASLSession: Sendable {
     mutating func start() throws(SASLError) -> [UInt8]
     /// The next client message, or nil when the exchange is complete and verified.
     mutating func respond(to challenge: [UInt8]) throws(SASLError) -> [UInt8]?
+    /// What the server said was wrong, when the mechanism itself carries it (OAUTHBEARER's error
+    /// challenge): a clearer text than the broker's final error code.
+    var serverFailure: String? { get }
+}
+
+extension SASLSession {
+    public var serverFailure: String? { nil }
 }
 
 /// A SASL failure. Never carries a password or token.
