@@ -1,0 +1,1 @@
+../../../Sources/NodeNetExporter/ProcNet/IPAddress16.swift

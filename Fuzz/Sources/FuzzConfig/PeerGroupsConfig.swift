@@ -1,0 +1,1 @@
+../../../Sources/NodeNetExporter/Aggregation/PeerGroupsConfig.swift

@@ -1,0 +1,1 @@
+../../../Sources/LagExporter/Records/OffsetsRecord.swift

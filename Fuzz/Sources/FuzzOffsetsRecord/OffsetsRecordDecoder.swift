@@ -1,0 +1,1 @@
+../../../Sources/LagExporter/Records/OffsetsRecordDecoder.swift

@@ -1,0 +1,1 @@
+../../../Sources/NodeNetExporter/ProcNet/TCPSocketRow.swift
