@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import Testing
 
@@ -22,12 +23,12 @@ private func makeRoutes(_ collectors: [any Collector] = [stubCollector], maxConc
 /// Starts a server on 127.0.0.1 with an ephemeral port, runs `body`, and always closes the server.
 private func withServer(
     _ routes: ExporterRoutes, webConfig: WebConfigStore? = nil, limits: HTTPServer.Limits = HTTPServer.Limits(),
-    _ body: (Int) async throws -> Void
+    stats: HTTPServerStats = HTTPServerStats(), logger: Logger = quietLogger, _ body: (Int) async throws -> Void
 ) async throws {
     let store = try webConfig ?? WebConfigStore(path: nil)
     let server = HTTPServer(
         addresses: [ListenAddress(host: "127.0.0.1", port: 0)], webConfig: store, responder: routes, limits: limits,
-        logger: quietLogger)
+        logger: logger, stats: stats)
     try await server.bind()
     do {
         let port = try #require(server.localAddresses.first?.port)
@@ -172,6 +173,61 @@ private func get(
         #expect(next.status == 200)
         #expect(next.text == "Healthy\n")
     }
+}
+
+/// A fixed body, so GET and HEAD answers can be compared byte for byte.
+private struct FixedResponder: HTTPResponder {
+    let text: String
+    func respond(to request: HTTPRequest) async -> HTTPResponse { .text(.ok, text) }
+}
+
+/// HEAD must announce what GET would send: with gzip, the compressed length and Content-Encoding (a compressing
+/// channel handler saw HEAD's empty body and announced the length of an empty gzip stream).
+@Test func headWithGzipAnnouncesTheLengthGetSends() async throws {
+    var routes = makeRoutes()
+    let text = (0..<500).map { "series_\($0){label=\"value\"} \($0)\n" }.joined()
+    routes.extraRoutes = [(prefix: "/fixed", responder: FixedResponder(text: text))]
+    try await withServer(routes) { port in
+        let client = try await blocking { try RawHTTPClient(port: port) }
+        let gzip = ["Accept-Encoding": "gzip"]
+        let get = try await blocking { try client.request("GET", "/fixed", headers: gzip) }
+        let head = try await blocking { try client.request("HEAD", "/fixed", headers: gzip) }
+        #expect(get.header("Content-Encoding") == "gzip")
+        #expect(get.header("Content-Length") == String(get.body.count))
+        #expect(get.body.count < text.utf8.count / 2)
+        #expect(head.header("Content-Encoding") == "gzip")
+        #expect(head.header("Content-Length") == String(get.body.count))
+        let plainHead = try await blocking { try client.request("HEAD", "/fixed") }
+        #expect(plainHead.header("Content-Encoding") == nil)
+        #expect(plainHead.header("Content-Length") == String(text.utf8.count))
+        // The connection is still in sync: no body followed either HEAD answer.
+        let next = try await blocking { try client.request("GET", "/-/healthy") }
+        #expect(next.text == "Healthy\n")
+        let body = get.body
+        let plain = try await blocking { try runTool("/bin/gzip", ["-dc"], stdin: body) }
+        #expect(plain.stdout == text)
+    }
+}
+
+/// Caches between Prometheus and the exporter must not hand a gzip body to a client that did not ask for one.
+@Test func answersCarryVaryAcceptEncoding() async throws {
+    try await withServer(makeRoutes()) { port in
+        for headers in [[:], ["Accept-Encoding": "gzip"]] {
+            let r = try await get(port, "/metrics", headers: headers)
+            #expect(r.header("Vary")?.lowercased() == "accept-encoding", "\(headers)")
+        }
+        #expect(try await get(port, "/-/healthy").header("Vary")?.lowercased() == "accept-encoding")
+    }
+}
+
+@Test(
+    arguments: [
+        ("gzip", true), ("x-gzip", true), ("deflate, gzip;q=0.5", true), ("*", true), ("GZIP", true),
+        ("gzip;q=0", false), ("gzip; q=0.0", false), ("*;q=0", false), ("deflate", false), ("", false),
+        ("identity", false), ("*, gzip;q=0", false), ("br;q=1.0, gzip;q=0.8, *;q=0.1", true),
+    ])
+func acceptEncodingNegotiation(header: String, gzip: Bool) {
+    #expect(Gzip.isAccepted(by: header) == gzip)
 }
 
 @Test func bodyLargerThanLimitGets413AndClose() async throws {
@@ -368,6 +424,65 @@ private func get(
         #expect(right.header("X-Frame-Options") == "deny")
         // Every endpoint is protected, as in exporter-toolkit.
         #expect(try await get(port, "/-/healthy").status == 401)
+    }
+}
+
+private final class FloodTally: Sendable {
+    let stop = Mutex(false)
+    let statuses = Mutex<[Int: Int]>([:])
+}
+
+/// A flood of wrong passwords must not starve real scrapes: their credentials are remembered after the first
+/// check, and the flood's bcrypt work is bounded (past the bound it gets 429 at once instead of queueing).
+@Test func wrongPasswordFloodDoesNotStarveValidScrapes() async throws {
+    let dir = try TempDir()
+    let fast = try htpasswdHash(user: "prom", password: "pw")
+    // A realistic cost for the flooded user: each wrong guess costs real CPU.
+    let r = try runTool("/usr/bin/htpasswd", ["-nbB", "-C", "10", "victim", "secret"], timeout: 30)
+    let slow = String(r.stdout.split(separator: "\n")[0].split(separator: ":", maxSplits: 1)[1])
+    let path = try dir.write("web.yml", "basic_auth_users:\n  prom: '\(fast)'\n  victim: '\(slow)'\n")
+    var limits = HTTPServer.Limits()
+    limits.passwordCheckThreads = 1
+    limits.passwordCheckQueue = 1
+    let stats = HTTPServerStats()
+    let good = ["Authorization": "Basic " + Data("prom:pw".utf8).base64EncodedString()]
+    try await withServer(makeRoutes(), webConfig: try WebConfigStore(path: path), limits: limits, stats: stats) {
+        port in
+        #expect(try await get(port, "/metrics", headers: good).status == 200)
+        let tally = FloodTally()
+        let flooders = (0..<6).map { n in
+            Task {
+                try await blocking {
+                    let client = try RawHTTPClient(port: port, timeoutSeconds: 20)
+                    var i = 0
+                    while !tally.stop.withLock({ $0 }) {
+                        i += 1
+                        let bad = "Basic " + Data("victim:guess-\(n)-\(i)".utf8).base64EncodedString()
+                        let status = try client.request("GET", "/metrics", headers: ["Authorization": bad]).status
+                        tally.statuses.withLock { $0[status, default: 0] += 1 }
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let clock = ContinuousClock()
+        var slowest = Duration.zero
+        for _ in 0..<10 {
+            let start = clock.now
+            let ok = try await get(port, "/metrics", headers: good)
+            slowest = max(slowest, clock.now - start)
+            #expect(ok.status == 200)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        tally.stop.withLock { $0 = true }
+        for f in flooders { try await f.value }
+        // Generous on a loaded test machine; the point is "not behind the whole flood".
+        #expect(slowest < .seconds(2), "slowest valid scrape \(slowest)")
+        let seen = tally.statuses.withLock { $0 }
+        #expect(seen[401, default: 0] > 0, "\(seen)")
+        #expect(seen[429, default: 0] > 0, "\(seen)")
+        #expect(Set(seen.keys).isSubset(of: [401, 429]), "\(seen)")
+        #expect(stats.passwordChecksRefused.load(ordering: .relaxed) == seen[429, default: 0])
     }
 }
 

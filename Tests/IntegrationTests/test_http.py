@@ -141,3 +141,21 @@ def test_sigterm_exits_cleanly(procs, exporter_bin):
     exp = start_exporter(procs, exporter_bin)
     rc = procs.stop(exp.proc)
     assert rc == 0, f"exit code {rc} on SIGTERM\n{exp.proc.describe()}"
+
+
+@pytest.mark.parametrize("path", ["/", "/-/healthy"])
+def test_head_with_gzip_announces_get_length(module_exporter, path):
+    """HEAD answers carry the headers GET would: same Content-Encoding and Content-Length."""
+    url = module_exporter.base + path
+    get = curl(url, "-H", "Accept-Encoding: gzip")
+    head = curl(url, "-I", "-H", "Accept-Encoding: gzip")
+    assert get.status == 200 and head.status == 200, (get.status, head.status)
+    assert get.header("content-encoding") == "gzip" == head.header("content-encoding")
+    assert head.header("content-length") == get.header("content-length") == str(len(get.body))
+
+
+def test_vary_accept_encoding(module_exporter):
+    for opts in ((), ("-H", "Accept-Encoding: gzip")):
+        r = curl(module_exporter.metrics_url, *opts)
+        assert r.status == 200
+        assert "accept-encoding" in r.header("vary").lower(), (opts, r.headers)

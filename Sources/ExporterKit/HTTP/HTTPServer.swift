@@ -1,7 +1,6 @@
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOHTTPCompression
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
@@ -14,6 +13,10 @@ public final class HTTPServer: Service, Sendable {
     public struct Limits: Sendable {
         public var maxBodyBytes = 64 * 1024
         public var idleTimeout: TimeAmount = .seconds(60)
+        /// bcrypt checks run at once: one per core, so a password flood cannot take more.
+        public var passwordCheckThreads = System.coreCount
+        /// bcrypt checks waiting for a thread; more get 429 at once.
+        public var passwordCheckQueue = 2 * System.coreCount
         public init() {}
     }
 
@@ -23,6 +26,8 @@ public final class HTTPServer: Service, Sendable {
     private let limits: Limits
     private let logger: Logger
     private let group: any EventLoopGroup
+    private let stats: HTTPServerStats
+    private let passwordChecks: PasswordCheckPool
     private let bound = Mutex<[any Channel]>([])
     private let boundAddresses = Mutex<[SocketAddress]>([])
     /// Open client connections, closed at shutdown (keep-alive would otherwise outlive it).
@@ -30,8 +35,11 @@ public final class HTTPServer: Service, Sendable {
 
     public init(
         addresses: [ListenAddress], webConfig: WebConfigStore, responder: any HTTPResponder,
-        limits: Limits = Limits(), logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        limits: Limits = Limits(), logger: Logger, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        stats: HTTPServerStats = HTTPServerStats()
     ) {
+        self.stats = stats
+        passwordChecks = PasswordCheckPool(threads: limits.passwordCheckThreads, queueLimit: limits.passwordCheckQueue)
         self.addresses = addresses
         self.webConfig = webConfig
         self.responder = responder
@@ -45,6 +53,7 @@ public final class HTTPServer: Service, Sendable {
 
     /// Binds every address; throws (naming the address) if any cannot be bound.
     public func bind() async throws {
+        passwordChecks.start()
         for address in addresses {
             let channel: any Channel
             do {
@@ -80,6 +89,7 @@ public final class HTTPServer: Service, Sendable {
         }
         for channel in channels { try? await channel.close() }
         for channel in connections.drain() { try? await channel.close() }
+        await passwordChecks.shutdown()
     }
 
     private func bootstrap() -> ServerBootstrap {
@@ -88,6 +98,8 @@ public final class HTTPServer: Service, Sendable {
         let limits = self.limits
         let logger = self.logger
         let connections = self.connections
+        let stats = self.stats
+        let passwordChecks = self.passwordChecks
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -109,11 +121,13 @@ public final class HTTPServer: Service, Sendable {
                         }
                     }
                     try ops.configureHTTPServerPipeline(withErrorHandling: true)
-                    try ops.addHandler(HTTPResponseCompressor())
                     try ops.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout))
                     try ops.addHandler(
                         HTTPRequestHandler(
-                            responder: AuthenticatingResponder(inner: responder, webConfig: webConfig),
+                            responder: CompressingResponder(
+                                inner: AuthenticatingResponder(
+                                    inner: responder, webConfig: webConfig, passwordChecks: passwordChecks,
+                                    stats: stats)),
                             maxBodyBytes: limits.maxBodyBytes, logger: logger))
                 }
             }
@@ -124,24 +138,31 @@ public final class HTTPServer: Service, Sendable {
 struct AuthenticatingResponder: HTTPResponder {
     let inner: any HTTPResponder
     let webConfig: WebConfigStore
+    let passwordChecks: PasswordCheckPool
+    let stats: HTTPServerStats
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
         let active = webConfig.active
         var response: HTTPResponse
-        if active.authenticator.isEnabled {
-            let header = request.headers.first(name: "Authorization")
-            let authenticator = active.authenticator
-            // bcrypt is CPU-bound by design: keep it off the cooperative pool.
-            let ok =
-                (try? await NIOThreadPool.singleton.runIfActive { authenticator.authorize(header: header) }) ?? false
-            if ok {
-                response = await inner.respond(to: request)
-            } else {
-                response = .text(.unauthorized, "401 Unauthorized\n")
-                response.headers.replaceOrAdd(name: "WWW-Authenticate", value: "Basic")
-            }
-        } else {
+        let authenticator = active.authenticator
+        let ok: Bool?
+        switch authenticator.check(header: request.headers.first(name: "Authorization")) {
+        case .decided(let outcome):
+            ok = outcome
+        case .needsBcrypt(let attempt):
+            // bcrypt is CPU-bound by design: on its own bounded threads, off the cooperative pool.
+            ok = await passwordChecks.run { authenticator.verify(attempt) }
+        }
+        switch ok {
+        case true:
             response = await inner.respond(to: request)
+        case false:
+            response = .text(.unauthorized, "401 Unauthorized\n")
+            response.headers.replaceOrAdd(name: "WWW-Authenticate", value: "Basic")
+        case nil:
+            stats.passwordChecksRefused.add(1, ordering: .relaxed)
+            response = .text(.tooManyRequests, "429 too many password checks in progress; retry shortly\n")
+            response.headers.replaceOrAdd(name: "Retry-After", value: "1")
         }
         for (name, value) in active.config.httpServerConfig?.headers ?? [:] {
             response.headers.replaceOrAdd(name: name, value: value)
