@@ -444,11 +444,19 @@ private final class FloodTally: Sendable {
     var limits = HTTPServer.Limits()
     limits.passwordCheckThreads = 1
     limits.passwordCheckQueue = 1
+    limits.authFailureDelay = .milliseconds(300)
     let stats = HTTPServerStats()
     let good = ["Authorization": "Basic " + Data("prom:pw".utf8).base64EncodedString()]
     try await withServer(makeRoutes(), webConfig: try WebConfigStore(path: path), limits: limits, stats: stats) {
         port in
         #expect(try await get(port, "/metrics", headers: good).status == 200)
+        // A refusal is never instant, even when no bcrypt is needed: a guessing client cannot spin.
+        let wrong = ["Authorization": "Basic " + Data("prom:nope".utf8).base64EncodedString()]
+        for _ in 0..<2 {
+            let start = ContinuousClock.now
+            #expect(try await get(port, "/metrics", headers: wrong).status == 401)
+            #expect(ContinuousClock.now - start >= .milliseconds(300))
+        }
         let tally = FloodTally()
         let flooders = (0..<6).map { n in
             Task {

@@ -17,6 +17,9 @@ public final class HTTPServer: Service, Sendable {
         public var passwordCheckThreads = System.coreCount
         /// bcrypt checks waiting for a thread; more get 429 at once.
         public var passwordCheckQueue = 2 * System.coreCount
+        /// A refused request (401, 429) is answered no sooner than this after it arrived, so a
+        /// client guessing passwords, or ignoring Retry-After, cannot spin and eat the CPU.
+        public var authFailureDelay: Duration = .seconds(1)
         public init() {}
     }
 
@@ -127,7 +130,7 @@ public final class HTTPServer: Service, Sendable {
                             responder: CompressingResponder(
                                 inner: AuthenticatingResponder(
                                     inner: responder, webConfig: webConfig, passwordChecks: passwordChecks,
-                                    stats: stats)),
+                                    stats: stats, failureDelay: limits.authFailureDelay)),
                             maxBodyBytes: limits.maxBodyBytes, logger: logger))
                 }
             }
@@ -140,8 +143,10 @@ struct AuthenticatingResponder: HTTPResponder {
     let webConfig: WebConfigStore
     let passwordChecks: PasswordCheckPool
     let stats: HTTPServerStats
+    let failureDelay: Duration
 
     func respond(to request: HTTPRequest) async -> HTTPResponse {
+        let arrived = ContinuousClock.now
         let active = webConfig.active
         var response: HTTPResponse
         let authenticator = active.authenticator
@@ -164,6 +169,7 @@ struct AuthenticatingResponder: HTTPResponder {
             response = .text(.tooManyRequests, "429 too many password checks in progress; retry shortly\n")
             response.headers.replaceOrAdd(name: "Retry-After", value: "1")
         }
+        if ok != true { try? await Task.sleep(until: arrived + failureDelay) }
         for (name, value) in active.config.httpServerConfig?.headers ?? [:] {
             response.headers.replaceOrAdd(name: name, value: value)
         }
