@@ -494,6 +494,115 @@ private final class FloodTally: Sendable {
     }
 }
 
+/// A client that announces a body and never sends it (or trickles its headers) must not keep its connection, and
+/// file descriptor, for ever: the whole request read is timed, then 408 and close.
+@Test func stalledRequestsGet408AndAreClosed() async throws {
+    var limits = HTTPServer.Limits()
+    limits.requestReadTimeout = .milliseconds(300)
+    let stats = HTTPServerStats()
+    try await withServer(makeRoutes(), limits: limits, stats: stats) { port in
+        let clock = ContinuousClock()
+        let start = clock.now
+        let stalledBody = try await blocking { try RawHTTPClient(port: port) }
+        try await blocking {
+            try stalledBody.send("POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+        }
+        let trickled = try await blocking { try RawHTTPClient(port: port) }
+        try await blocking { try trickled.send("GET /metrics HTTP/1.1\r\nX-Slow: ") }
+        let trickling = Task {
+            for _ in 0..<20 {
+                try? await blocking { try trickled.send("a") }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let r = try await blocking { try stalledBody.readResponse() }
+        #expect(r.status == 408)
+        #expect(try await blocking { stalledBody.isClosedByPeer() })
+        #expect(clock.now - start < .seconds(2))
+        let t = try await blocking { try trickled.readResponse() }
+        #expect(t.status == 408)
+        trickling.cancel()
+        #expect(stats.requestReadTimeouts.load(ordering: .relaxed) == 2)
+        // Meanwhile, and afterwards, ordinary requests are served.
+        #expect(try await get(port, "/metrics").status == 200)
+    }
+}
+
+/// The read timeout covers reading the request only: neither a slow scrape nor a keep-alive pause between requests
+/// is cut by it.
+@Test func readTimeoutSparesSlowScrapesAndIdleKeepAlive() async throws {
+    let slow = ClosureCollector(name: "slow") {
+        try await Task.sleep(for: .milliseconds(700))
+        return []
+    }
+    var limits = HTTPServer.Limits()
+    limits.requestReadTimeout = .milliseconds(200)
+    try await withServer(makeRoutes([slow]), limits: limits) { port in
+        let client = try await blocking { try RawHTTPClient(port: port) }
+        let first = try await blocking { try client.request("GET", "/metrics") }
+        #expect(first.status == 200)
+        #expect(first.text.contains("t_scrape_collector_success{collector=\"slow\"} 1\n"))
+        try await Task.sleep(for: .milliseconds(500))
+        let second = try await blocking { try client.request("GET", "/-/healthy") }
+        #expect(second.status == 200)
+        // Pipelined requests: the second is read (and timed) only once the first is answered.
+        let both = RawHTTPClient.requestText("GET", "/metrics") + RawHTTPClient.requestText("GET", "/-/healthy")
+        try await blocking { try client.send(both) }
+        let statuses = try await blocking { try (0..<2).map { _ in try client.readResponse().status } }
+        #expect(statuses == [200, 200])
+    }
+}
+
+/// Connections past the limit are closed on arrival (and counted) rather than exhausting file descriptors; a slot
+/// freed is usable again.
+@Test func connectionsPastTheLimitAreClosedOnArrival() async throws {
+    var limits = HTTPServer.Limits()
+    limits.maxConnections = 3
+    let stats = HTTPServerStats()
+    let log = RecordedLog()
+    try await withServer(makeRoutes(), limits: limits, stats: stats, logger: log.logger) { port in
+        var held: [RawHTTPClient] = []
+        for _ in 0..<3 {
+            let c = try await blocking { try RawHTTPClient(port: port) }
+            #expect(try await blocking { try c.request("GET", "/-/healthy").status } == 200)
+            held.append(c)
+        }
+        #expect(stats.connectionsOpen.load(ordering: .relaxed) == 3)
+        for _ in 0..<3 {
+            let extra = try await blocking { try RawHTTPClient(port: port) }
+            #expect(try await blocking { extra.isClosedByPeer() })
+        }
+        #expect(stats.connectionsRefused.load(ordering: .relaxed) == 3)
+        #expect(stats.connectionsLimit.load(ordering: .relaxed) == 3)
+        // One line for the burst, not one per connection.
+        #expect(log.lines.filter { $0.contains("connection limit reached") }.count == 1)
+        held.removeLast()
+        #expect(await eventually { stats.connectionsOpen.load(ordering: .relaxed) == 2 })
+        #expect(try await get(port, "/-/healthy").status == 200)
+        #expect(held.count == 2)
+    }
+}
+
+@Test func connectionLimitLeavesAReserveUnderTheFileLimit() {
+    #expect(FileLimit.connectionLimit(requested: nil, softLimit: 1024) == 768)
+    #expect(FileLimit.connectionLimit(requested: 100, softLimit: 1024) == 100)
+    #expect(FileLimit.connectionLimit(requested: 5000, softLimit: 1024) == 768)
+    #expect(FileLimit.connectionLimit(requested: nil, softLimit: 100) == 16)
+    #expect(FileLimit.connectionLimit(requested: nil, softLimit: 1_048_576) == 786_432)
+    #expect(FileLimit.connectionLimit(requested: nil, softLimit: nil) == 65_536)
+    #expect(FileLimit.softLimit().map { $0 > 0 } ?? true)
+}
+
+@Test func rateLimitedLogEmitsOncePerIntervalWithTheSkippedCount() async throws {
+    let limiter = RateLimitedLog(interval: .milliseconds(200))
+    var emitted: [Int] = []
+    for _ in 0..<5 { limiter { emitted.append($0) } }
+    #expect(emitted == [0])
+    try await Task.sleep(for: .milliseconds(250))
+    limiter { emitted.append($0) }
+    #expect(emitted == [0, 4])
+}
+
 // TLS is exercised with curl (URLSession on Linux cannot pin a custom CA without a delegate); client-certificate
 // policies are covered here too. The Python integration tests cover TLS end to end as well.
 private func curl(_ args: [String]) async throws -> (exit: Int32, status: String, body: String) {

@@ -13,6 +13,11 @@ public final class HTTPServer: Service, Sendable {
     public struct Limits: Sendable {
         public var maxBodyBytes = 64 * 1024
         public var idleTimeout: TimeAmount = .seconds(60)
+        /// From a request's first byte to its last (headers and body); then 408 and close.
+        public var requestReadTimeout: TimeAmount = .seconds(10)
+        /// Client connections open at once; nil: what the open-file limit leaves (see `FileLimit`).
+        /// Past it, new connections are closed on arrival.
+        public var maxConnections: Int?
         /// bcrypt checks run at once: one per core, so a password flood cannot take more.
         public var passwordCheckThreads = System.coreCount
         /// bcrypt checks waiting for a thread; more get 429 at once.
@@ -31,6 +36,8 @@ public final class HTTPServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let stats: HTTPServerStats
     private let passwordChecks: PasswordCheckPool
+    private let connectionLimit: Int
+    private let refusalLog = RateLimitedLog(interval: .seconds(10))
     private let bound = Mutex<[any Channel]>([])
     private let boundAddresses = Mutex<[SocketAddress]>([])
     /// Open client connections, closed at shutdown (keep-alive would otherwise outlive it).
@@ -42,6 +49,8 @@ public final class HTTPServer: Service, Sendable {
         stats: HTTPServerStats = HTTPServerStats()
     ) {
         self.stats = stats
+        connectionLimit = FileLimit.connectionLimit(requested: limits.maxConnections)
+        stats.connectionsLimit.store(connectionLimit, ordering: .relaxed)
         passwordChecks = PasswordCheckPool(threads: limits.passwordCheckThreads, queueLimit: limits.passwordCheckQueue)
         self.addresses = addresses
         self.webConfig = webConfig
@@ -57,6 +66,14 @@ public final class HTTPServer: Service, Sendable {
     /// Binds every address; throws (naming the address) if any cannot be bound.
     public func bind() async throws {
         passwordChecks.start()
+        if let requested = limits.maxConnections, requested > connectionLimit {
+            logger.warning(
+                "--web.max-connections is above what the open-file limit allows; using the lower value",
+                metadata: [
+                    "requested": "\(requested)", "limit": "\(connectionLimit)",
+                    "open_file_limit": "\(FileLimit.softLimit() ?? 0)",
+                ])
+        }
         for address in addresses {
             let channel: any Channel
             do {
@@ -103,12 +120,23 @@ public final class HTTPServer: Service, Sendable {
         let connections = self.connections
         let stats = self.stats
         let passwordChecks = self.passwordChecks
+        let connectionLimit = self.connectionLimit
+        let refusalLog = self.refusalLog
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                connections.insert(channel)
+                guard connections.insert(channel, limit: connectionLimit, stats: stats) else {
+                    stats.connectionsRefused.add(1, ordering: .relaxed)
+                    refusalLog { skipped in
+                        logger.warning(
+                            "refusing connections: connection limit reached (--web.max-connections)",
+                            metadata: ["limit": "\(connectionLimit)", "refused_since_last_message": "\(skipped + 1)"])
+                    }
+                    // Failing the initializer closes the connection at once.
+                    return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     let active = webConfig.active
                     let ops = channel.pipeline.syncOperations
@@ -123,6 +151,10 @@ public final class HTTPServer: Service, Sendable {
                             try ops.addHandler(NIOSSLServerHandler(context: tls))
                         }
                     }
+                    try ops.addHandler(
+                        RequestReadDeadline(timeout: limits.requestReadTimeout) {
+                            stats.requestReadTimeouts.add(1, ordering: .relaxed)
+                        })
                     try ops.configureHTTPServerPipeline(withErrorHandling: true)
                     try ops.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout))
                     try ops.addHandler(
@@ -177,14 +209,29 @@ struct AuthenticatingResponder: HTTPResponder {
     }
 }
 
+struct ConnectionLimitReached: Error {}
+
 /// Client channels by identity; removed when they close.
 final class ConnectionSet: Sendable {
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    func insert(_ channel: any Channel) {
+    /// Adds the channel unless `limit` are open already.
+    func insert(_ channel: any Channel, limit: Int = .max, stats: HTTPServerStats? = nil) -> Bool {
         let id = ObjectIdentifier(channel)
-        channels.withLock { $0[id] = channel }
-        channel.closeFuture.whenComplete { [self] _ in _ = channels.withLock { $0.removeValue(forKey: id) } }
+        let admitted = channels.withLock { c -> Bool in
+            guard c.count < limit else { return false }
+            c[id] = channel
+            stats?.connectionsOpen.store(c.count, ordering: .relaxed)
+            return true
+        }
+        guard admitted else { return false }
+        channel.closeFuture.whenComplete { [self] _ in
+            channels.withLock { c in
+                c.removeValue(forKey: id)
+                stats?.connectionsOpen.store(c.count, ordering: .relaxed)
+            }
+        }
+        return true
     }
 
     func drain() -> [any Channel] {

@@ -3,6 +3,10 @@ import Synchronization
 /// Counts what the HTTP server turned away, for `<ns>_http_*` metrics.
 public final class HTTPServerStats: Sendable {
     let passwordChecksRefused = Atomic<Int>(0)
+    let connectionsRefused = Atomic<Int>(0)
+    let requestReadTimeouts = Atomic<Int>(0)
+    let connectionsOpen = Atomic<Int>(0)
+    let connectionsLimit = Atomic<Int>(0)
 
     public init() {}
 
@@ -13,7 +17,23 @@ public final class HTTPServerStats: Sendable {
                     name: "\(namespace)_http_password_checks_refused",
                     help:
                         "Requests answered 429 because too many bcrypt password checks were running or waiting.",
-                    type: .counter, value: Double(passwordChecksRefused.load(ordering: .relaxed)))
+                    type: .counter, value: Double(passwordChecksRefused.load(ordering: .relaxed))),
+                .single(
+                    name: "\(namespace)_http_connections_refused",
+                    help: "Connections closed on arrival because the connection limit was reached.",
+                    type: .counter, value: Double(connectionsRefused.load(ordering: .relaxed))),
+                .single(
+                    name: "\(namespace)_http_request_read_timeouts",
+                    help:
+                        "Connections closed (408) because a request was not fully read within the request read timeout.",
+                    type: .counter, value: Double(requestReadTimeouts.load(ordering: .relaxed))),
+                .single(
+                    name: "\(namespace)_http_connections_open", help: "Client connections open now.",
+                    value: Double(connectionsOpen.load(ordering: .relaxed))),
+                .single(
+                    name: "\(namespace)_http_connections_limit",
+                    help: "Client connections allowed at once (--web.max-connections, bounded by the open-file limit).",
+                    value: Double(connectionsLimit.load(ordering: .relaxed))),
             ]
         }
     }

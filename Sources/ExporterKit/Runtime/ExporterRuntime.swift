@@ -84,7 +84,7 @@ public struct ExporterRuntime: Sendable {
         routes.extraRoutes = extraRoutes
         let server = HTTPServer(
             addresses: options.addresses(defaultPort: defaultPort), webConfig: webConfig, responder: routes,
-            logger: logger, stats: httpStats)
+            limits: options.serverLimits, logger: logger, stats: httpStats)
         try await server.bind()
         logger.info("starting", metadata: ["version": "\(build.version)", "revision": "\(build.revision)"])
 
