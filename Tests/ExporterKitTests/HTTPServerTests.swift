@@ -347,8 +347,8 @@ func acceptEncodingNegotiation(header: String, gzip: Bool) {
     var limits = HTTPServer.Limits()
     limits.idleTimeout = .milliseconds(250)
     try await withServer(makeRoutes([slow]), limits: limits) { port in
-        let busy = try await blocking { try RawHTTPClient(port: port) }
-        let r = try await blocking { try busy.request("GET", "/metrics") }
+        // Connect and send at once: under load, an await between them can outlast the 250 ms idle timeout.
+        let r = try await blocking { try RawHTTPClient(port: port).request("GET", "/metrics") }
         #expect(r.status == 200)
         #expect(r.text.contains("t_scrape_collector_success{collector=\"slow\"} 1\n"))
         let idle = try await blocking { try RawHTTPClient(port: port, timeoutSeconds: 3) }
@@ -558,6 +558,7 @@ private final class FloodTally: Sendable {
 @Test func connectionsPastTheLimitAreClosedOnArrival() async throws {
     var limits = HTTPServer.Limits()
     limits.maxConnections = 3
+    limits.evictWaitingConnectionsAfter = .seconds(60)
     let stats = HTTPServerStats()
     let log = RecordedLog()
     try await withServer(makeRoutes(), limits: limits, stats: stats, logger: log.logger) { port in
@@ -580,6 +581,50 @@ private final class FloodTally: Sendable {
         #expect(await eventually { stats.connectionsOpen.load(ordering: .relaxed) == 2 })
         #expect(try await get(port, "/-/healthy").status == 200)
         #expect(held.count == 2)
+    }
+}
+
+/// At the limit, a new connection replaces one that has been stalled mid-request (or idle) for a while, so stalled
+/// connections cannot keep a scraper out until their read timeout; a connection being answered is never cut.
+@Test func stalledConnectionsMakeRoomForNewOnes() async throws {
+    let started = Mutex(0)
+    let open = Mutex(false)
+    let slow = ClosureCollector(name: "slow") {
+        started.withLock { $0 += 1 }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !open.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        return []
+    }
+    var limits = HTTPServer.Limits()
+    limits.maxConnections = 3
+    limits.evictWaitingConnectionsAfter = .milliseconds(300)
+    let stats = HTTPServerStats()
+    try await withServer(makeRoutes([slow]), limits: limits, stats: stats) { port in
+        let busy = try await blocking { try RawHTTPClient(port: port) }
+        try await blocking { try busy.send(RawHTTPClient.requestText("GET", "/metrics")) }
+        #expect(await eventually { started.withLock { $0 } == 1 })
+        var stalled: [RawHTTPClient] = []
+        for _ in 0..<2 {
+            let c = try await blocking { try RawHTTPClient(port: port) }
+            try await blocking { try c.send("POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab") }
+            stalled.append(c)
+        }
+        #expect(await eventually { stats.connectionsOpen.load(ordering: .relaxed) == 3 })
+        try await Task.sleep(for: .milliseconds(400))
+        // Both stalled connections make way, one per newcomer (kept open); the busy one stays.
+        var newcomers: [RawHTTPClient] = []
+        for _ in 0..<2 {
+            let c = try await blocking { try RawHTTPClient(port: port) }
+            #expect(try await blocking { try c.request("GET", "/-/healthy").status } == 200)
+            newcomers.append(c)
+        }
+        #expect(newcomers.count == 2)
+        #expect(stats.connectionsEvicted.load(ordering: .relaxed) == 2)
+        for c in stalled { #expect(try await blocking { c.isClosedByPeer() }) }
+        open.withLock { $0 = true }
+        let answer = try await blocking { try busy.readResponse() }
+        #expect(answer.status == 200)
+        #expect(stats.connectionsRefused.load(ordering: .relaxed) == 0)
     }
 }
 

@@ -18,6 +18,9 @@ public final class HTTPServer: Service, Sendable {
         /// Client connections open at once; nil: what the open-file limit leaves (see `FileLimit`).
         /// Past it, new connections are closed on arrival.
         public var maxConnections: Int?
+        /// At the connection limit, a connection without a request in progress for this long
+        /// (stalled mid-request, or idle) is closed to make room for a new one.
+        public var evictWaitingConnectionsAfter: Duration = .seconds(1)
         /// bcrypt checks run at once: one per core, so a password flood cannot take more.
         public var passwordCheckThreads = System.coreCount
         /// bcrypt checks waiting for a thread; more get 429 at once.
@@ -41,7 +44,7 @@ public final class HTTPServer: Service, Sendable {
     private let bound = Mutex<[any Channel]>([])
     private let boundAddresses = Mutex<[SocketAddress]>([])
     /// Open client connections, closed at shutdown (keep-alive would otherwise outlive it).
-    private let connections = ConnectionSet()
+    private let connections: ConnectionSet
 
     public init(
         addresses: [ListenAddress], webConfig: WebConfigStore, responder: any HTTPResponder,
@@ -51,6 +54,7 @@ public final class HTTPServer: Service, Sendable {
         self.stats = stats
         connectionLimit = FileLimit.connectionLimit(requested: limits.maxConnections)
         stats.connectionsLimit.store(connectionLimit, ordering: .relaxed)
+        connections = ConnectionSet(stats: stats, evictAfter: limits.evictWaitingConnectionsAfter)
         passwordChecks = PasswordCheckPool(threads: limits.passwordCheckThreads, queueLimit: limits.passwordCheckQueue)
         self.addresses = addresses
         self.webConfig = webConfig
@@ -127,7 +131,7 @@ public final class HTTPServer: Service, Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                guard connections.insert(channel, limit: connectionLimit, stats: stats) else {
+                guard connections.insert(channel, limit: connectionLimit) else {
                     stats.connectionsRefused.add(1, ordering: .relaxed)
                     refusalLog { skipped in
                         logger.warning(
@@ -152,9 +156,10 @@ public final class HTTPServer: Service, Sendable {
                         }
                     }
                     try ops.addHandler(
-                        RequestReadDeadline(timeout: limits.requestReadTimeout) {
-                            stats.requestReadTimeouts.add(1, ordering: .relaxed)
-                        })
+                        RequestReadDeadline(
+                            timeout: limits.requestReadTimeout,
+                            onTimeout: { stats.requestReadTimeouts.add(1, ordering: .relaxed) },
+                            onBusy: { busy in connections.mark(channel, busy: busy) }))
                     try ops.configureHTTPServerPipeline(withErrorHandling: true)
                     try ops.addHandler(IdleStateHandler(readTimeout: limits.idleTimeout))
                     try ops.addHandler(
@@ -206,38 +211,5 @@ struct AuthenticatingResponder: HTTPResponder {
             response.headers.replaceOrAdd(name: name, value: value)
         }
         return response
-    }
-}
-
-struct ConnectionLimitReached: Error {}
-
-/// Client channels by identity; removed when they close.
-final class ConnectionSet: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
-
-    /// Adds the channel unless `limit` are open already.
-    func insert(_ channel: any Channel, limit: Int = .max, stats: HTTPServerStats? = nil) -> Bool {
-        let id = ObjectIdentifier(channel)
-        let admitted = channels.withLock { c -> Bool in
-            guard c.count < limit else { return false }
-            c[id] = channel
-            stats?.connectionsOpen.store(c.count, ordering: .relaxed)
-            return true
-        }
-        guard admitted else { return false }
-        channel.closeFuture.whenComplete { [self] _ in
-            channels.withLock { c in
-                c.removeValue(forKey: id)
-                stats?.connectionsOpen.store(c.count, ordering: .relaxed)
-            }
-        }
-        return true
-    }
-
-    func drain() -> [any Channel] {
-        channels.withLock { c in
-            defer { c.removeAll() }
-            return Array(c.values)
-        }
     }
 }

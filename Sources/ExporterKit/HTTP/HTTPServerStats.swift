@@ -4,6 +4,7 @@ import Synchronization
 public final class HTTPServerStats: Sendable {
     let passwordChecksRefused = Atomic<Int>(0)
     let connectionsRefused = Atomic<Int>(0)
+    let connectionsEvicted = Atomic<Int>(0)
     let requestReadTimeouts = Atomic<Int>(0)
     let connectionsOpen = Atomic<Int>(0)
     let connectionsLimit = Atomic<Int>(0)
@@ -22,6 +23,11 @@ public final class HTTPServerStats: Sendable {
                     name: "\(namespace)_http_connections_refused",
                     help: "Connections closed on arrival because the connection limit was reached.",
                     type: .counter, value: Double(connectionsRefused.load(ordering: .relaxed))),
+                .single(
+                    name: "\(namespace)_http_connections_evicted",
+                    help:
+                        "Connections without a request in progress closed to make room for a new one at the connection limit.",
+                    type: .counter, value: Double(connectionsEvicted.load(ordering: .relaxed))),
                 .single(
                     name: "\(namespace)_http_request_read_timeouts",
                     help:

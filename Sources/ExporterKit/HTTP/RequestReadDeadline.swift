@@ -26,12 +26,19 @@ final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let timeout: TimeAmount
     private let onTimeout: @Sendable () -> Void
+    /// Told when a request is in progress (read and being answered) and when it is over or
+    /// being read, for the connection limit's choice of whom to evict.
+    private let onBusy: @Sendable (Bool) -> Void
     private var state = State.idle
     private var timer: Scheduled<Void>?
 
-    init(timeout: TimeAmount, onTimeout: @escaping @Sendable () -> Void) {
+    init(
+        timeout: TimeAmount, onTimeout: @escaping @Sendable () -> Void,
+        onBusy: @escaping @Sendable (Bool) -> Void = { _ in }
+    ) {
         self.timeout = timeout
         self.onTimeout = onTimeout
+        self.onBusy = onBusy
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -50,8 +57,12 @@ final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
         case .complete:
             disarm()
             state = .busy
+            onBusy(true)
         case .responding:
-            if state == .busy { state = .idle }
+            if state == .busy {
+                state = .idle
+                onBusy(false)
+            }
         }
         promise?.succeed(())
     }
@@ -65,6 +76,7 @@ final class RequestReadDeadline: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func arm(context: ChannelHandlerContext) {
         state = .reading
+        onBusy(false)
         timer?.cancel()
         timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { [self] in
             timer = nil
