@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import ExporterKit
@@ -120,4 +121,68 @@ func malformedHeadersAreRejected(header: String) {
     let auth = BasicAuthenticator(users: ["user": samplePasswordHash])
     #expect(!auth.authorize(header: basic("nobody", "")))
     #expect(!auth.authorize(header: basic("nobody", "pw")))
+}
+
+/// A client repeating a wrong password (a misconfigured scraper, a flood) costs no bcrypt after its first attempt;
+/// a new password still does.
+@Test func outcomesAreRememberedPerExactCredentials() {
+    let auth = BasicAuthenticator(users: ["user": samplePasswordHash])
+    func needsBcrypt(_ user: String, _ password: String) -> Bool {
+        if case .needsBcrypt = auth.check(header: basic(user, password)) { return true }
+        return false
+    }
+    #expect(needsBcrypt("user", "wrong"))
+    #expect(!auth.authorize(header: basic("user", "wrong")))
+    guard case .decided(false) = auth.check(header: basic("user", "wrong")) else {
+        Issue.record("a repeated wrong password went to bcrypt again")
+        return
+    }
+    #expect(needsBcrypt("user", "wrong2"))
+    #expect(needsBcrypt("user", "pw"))
+    #expect(auth.authorize(header: basic("user", "pw")))
+    guard case .decided(true) = auth.check(header: basic("user", "pw")) else {
+        Issue.record("a verified password went to bcrypt again")
+        return
+    }
+    #expect(!auth.authorize(header: basic("nobody", "pw")))
+    guard case .decided(false) = auth.check(header: basic("nobody", "pw")) else {
+        Issue.record("a repeated unknown user went to bcrypt again")
+        return
+    }
+    if case .needsBcrypt = auth.check(header: nil) { Issue.record("a missing header needs no bcrypt") }
+}
+
+@Test func costIsReadFromTheHash() {
+    #expect(BasicAuthenticator.cost(of: samplePasswordHash) == 4)
+    #expect(BasicAuthenticator.cost(of: "$2y$12$" + String(repeating: "a", count: 53)) == 12)
+    #expect(BasicAuthenticator.cost(of: "$2y$ab$" + String(repeating: "a", count: 53)) == nil)
+    #expect(BasicAuthenticator.cost(of: "$2y$1") == nil)
+}
+
+/// At most `threads + queueLimit` checks are admitted; the rest are refused at once instead of waiting.
+@Test func passwordCheckPoolRefusesPastItsBound() async throws {
+    let pool = PasswordCheckPool(threads: 1, queueLimit: 1)
+    pool.start()
+    let gate = Mutex(false)
+    let running = Mutex(0)
+    let work: @Sendable () -> Bool = {
+        running.withLock { $0 += 1 }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !gate.withLock({ $0 }) && ContinuousClock.now < deadline { usleep(1000) }
+        return true
+    }
+    let first = Task { await pool.run(work) }
+    #expect(await eventually { running.withLock { $0 } == 1 })
+    let second = Task { await pool.run(work) }
+    // The second waits for the only thread; a third finds the queue full.
+    try await Task.sleep(for: .milliseconds(50))
+    let clock = ContinuousClock()
+    let start = clock.now
+    #expect(await pool.run(work) == nil)
+    #expect(clock.now - start < .milliseconds(500))
+    gate.withLock { $0 = true }
+    #expect(await first.value == true)
+    #expect(await second.value == true)
+    #expect(await pool.run(work) == true)
+    await pool.shutdown()
 }

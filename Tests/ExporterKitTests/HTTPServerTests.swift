@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import Testing
 
@@ -22,12 +23,12 @@ private func makeRoutes(_ collectors: [any Collector] = [stubCollector], maxConc
 /// Starts a server on 127.0.0.1 with an ephemeral port, runs `body`, and always closes the server.
 private func withServer(
     _ routes: ExporterRoutes, webConfig: WebConfigStore? = nil, limits: HTTPServer.Limits = HTTPServer.Limits(),
-    _ body: (Int) async throws -> Void
+    stats: HTTPServerStats = HTTPServerStats(), logger: Logger = quietLogger, _ body: (Int) async throws -> Void
 ) async throws {
     let store = try webConfig ?? WebConfigStore(path: nil)
     let server = HTTPServer(
         addresses: [ListenAddress(host: "127.0.0.1", port: 0)], webConfig: store, responder: routes, limits: limits,
-        logger: quietLogger)
+        logger: logger, stats: stats)
     try await server.bind()
     do {
         let port = try #require(server.localAddresses.first?.port)
@@ -174,6 +175,61 @@ private func get(
     }
 }
 
+/// A fixed body, so GET and HEAD answers can be compared byte for byte.
+private struct FixedResponder: HTTPResponder {
+    let text: String
+    func respond(to request: HTTPRequest) async -> HTTPResponse { .text(.ok, text) }
+}
+
+/// HEAD must announce what GET would send: with gzip, the compressed length and Content-Encoding (a compressing
+/// channel handler saw HEAD's empty body and announced the length of an empty gzip stream).
+@Test func headWithGzipAnnouncesTheLengthGetSends() async throws {
+    var routes = makeRoutes()
+    let text = (0..<500).map { "series_\($0){label=\"value\"} \($0)\n" }.joined()
+    routes.extraRoutes = [(prefix: "/fixed", responder: FixedResponder(text: text))]
+    try await withServer(routes) { port in
+        let client = try await blocking { try RawHTTPClient(port: port) }
+        let gzip = ["Accept-Encoding": "gzip"]
+        let get = try await blocking { try client.request("GET", "/fixed", headers: gzip) }
+        let head = try await blocking { try client.request("HEAD", "/fixed", headers: gzip) }
+        #expect(get.header("Content-Encoding") == "gzip")
+        #expect(get.header("Content-Length") == String(get.body.count))
+        #expect(get.body.count < text.utf8.count / 2)
+        #expect(head.header("Content-Encoding") == "gzip")
+        #expect(head.header("Content-Length") == String(get.body.count))
+        let plainHead = try await blocking { try client.request("HEAD", "/fixed") }
+        #expect(plainHead.header("Content-Encoding") == nil)
+        #expect(plainHead.header("Content-Length") == String(text.utf8.count))
+        // The connection is still in sync: no body followed either HEAD answer.
+        let next = try await blocking { try client.request("GET", "/-/healthy") }
+        #expect(next.text == "Healthy\n")
+        let body = get.body
+        let plain = try await blocking { try runTool("/bin/gzip", ["-dc"], stdin: body) }
+        #expect(plain.stdout == text)
+    }
+}
+
+/// Caches between Prometheus and the exporter must not hand a gzip body to a client that did not ask for one.
+@Test func answersCarryVaryAcceptEncoding() async throws {
+    try await withServer(makeRoutes()) { port in
+        for headers in [[:], ["Accept-Encoding": "gzip"]] {
+            let r = try await get(port, "/metrics", headers: headers)
+            #expect(r.header("Vary")?.lowercased() == "accept-encoding", "\(headers)")
+        }
+        #expect(try await get(port, "/-/healthy").header("Vary")?.lowercased() == "accept-encoding")
+    }
+}
+
+@Test(
+    arguments: [
+        ("gzip", true), ("x-gzip", true), ("deflate, gzip;q=0.5", true), ("*", true), ("GZIP", true),
+        ("gzip;q=0", false), ("gzip; q=0.0", false), ("*;q=0", false), ("deflate", false), ("", false),
+        ("identity", false), ("*, gzip;q=0", false), ("br;q=1.0, gzip;q=0.8, *;q=0.1", true),
+    ])
+func acceptEncodingNegotiation(header: String, gzip: Bool) {
+    #expect(Gzip.isAccepted(by: header) == gzip)
+}
+
 @Test func bodyLargerThanLimitGets413AndClose() async throws {
     let calls = Mutex(0)
     var routes = makeRoutes()
@@ -291,8 +347,8 @@ private func get(
     var limits = HTTPServer.Limits()
     limits.idleTimeout = .milliseconds(250)
     try await withServer(makeRoutes([slow]), limits: limits) { port in
-        let busy = try await blocking { try RawHTTPClient(port: port) }
-        let r = try await blocking { try busy.request("GET", "/metrics") }
+        // Connect and send at once: under load, an await between them can outlast the 250 ms idle timeout.
+        let r = try await blocking { try RawHTTPClient(port: port).request("GET", "/metrics") }
         #expect(r.status == 200)
         #expect(r.text.contains("t_scrape_collector_success{collector=\"slow\"} 1\n"))
         let idle = try await blocking { try RawHTTPClient(port: port, timeoutSeconds: 3) }
@@ -369,6 +425,227 @@ private func get(
         // Every endpoint is protected, as in exporter-toolkit.
         #expect(try await get(port, "/-/healthy").status == 401)
     }
+}
+
+private final class FloodTally: Sendable {
+    let stop = Mutex(false)
+    let statuses = Mutex<[Int: Int]>([:])
+}
+
+/// A flood of wrong passwords must not starve real scrapes: their credentials are remembered after the first
+/// check, and the flood's bcrypt work is bounded (past the bound it gets 429 at once instead of queueing).
+@Test func wrongPasswordFloodDoesNotStarveValidScrapes() async throws {
+    let dir = try TempDir()
+    let fast = try htpasswdHash(user: "prom", password: "pw")
+    // A realistic cost for the flooded user: each wrong guess costs real CPU.
+    let r = try runTool("/usr/bin/htpasswd", ["-nbB", "-C", "10", "victim", "secret"], timeout: 30)
+    let slow = String(r.stdout.split(separator: "\n")[0].split(separator: ":", maxSplits: 1)[1])
+    let path = try dir.write("web.yml", "basic_auth_users:\n  prom: '\(fast)'\n  victim: '\(slow)'\n")
+    var limits = HTTPServer.Limits()
+    limits.passwordCheckThreads = 1
+    limits.passwordCheckQueue = 1
+    limits.authFailureDelay = .milliseconds(300)
+    let stats = HTTPServerStats()
+    let good = ["Authorization": "Basic " + Data("prom:pw".utf8).base64EncodedString()]
+    try await withServer(makeRoutes(), webConfig: try WebConfigStore(path: path), limits: limits, stats: stats) {
+        port in
+        #expect(try await get(port, "/metrics", headers: good).status == 200)
+        // A refusal is never instant, even when no bcrypt is needed: a guessing client cannot spin.
+        let wrong = ["Authorization": "Basic " + Data("prom:nope".utf8).base64EncodedString()]
+        for _ in 0..<2 {
+            let start = ContinuousClock.now
+            #expect(try await get(port, "/metrics", headers: wrong).status == 401)
+            #expect(ContinuousClock.now - start >= .milliseconds(300))
+        }
+        let tally = FloodTally()
+        let flooders = (0..<6).map { n in
+            Task {
+                try await blocking {
+                    let client = try RawHTTPClient(port: port, timeoutSeconds: 20)
+                    var i = 0
+                    while !tally.stop.withLock({ $0 }) {
+                        i += 1
+                        let bad = "Basic " + Data("victim:guess-\(n)-\(i)".utf8).base64EncodedString()
+                        let status = try client.request("GET", "/metrics", headers: ["Authorization": bad]).status
+                        tally.statuses.withLock { $0[status, default: 0] += 1 }
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let clock = ContinuousClock()
+        var slowest = Duration.zero
+        for _ in 0..<10 {
+            let start = clock.now
+            let ok = try await get(port, "/metrics", headers: good)
+            slowest = max(slowest, clock.now - start)
+            #expect(ok.status == 200)
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        tally.stop.withLock { $0 = true }
+        for f in flooders { try await f.value }
+        // Generous on a loaded test machine; the point is "not behind the whole flood".
+        #expect(slowest < .seconds(2), "slowest valid scrape \(slowest)")
+        let seen = tally.statuses.withLock { $0 }
+        #expect(seen[401, default: 0] > 0, "\(seen)")
+        #expect(seen[429, default: 0] > 0, "\(seen)")
+        #expect(Set(seen.keys).isSubset(of: [401, 429]), "\(seen)")
+        #expect(stats.passwordChecksRefused.load(ordering: .relaxed) == seen[429, default: 0])
+    }
+}
+
+/// A client that announces a body and never sends it (or trickles its headers) must not keep its connection, and
+/// file descriptor, for ever: the whole request read is timed, then 408 and close.
+@Test func stalledRequestsGet408AndAreClosed() async throws {
+    var limits = HTTPServer.Limits()
+    limits.requestReadTimeout = .milliseconds(300)
+    let stats = HTTPServerStats()
+    try await withServer(makeRoutes(), limits: limits, stats: stats) { port in
+        let clock = ContinuousClock()
+        let start = clock.now
+        let stalledBody = try await blocking { try RawHTTPClient(port: port) }
+        try await blocking {
+            try stalledBody.send("POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+        }
+        let trickled = try await blocking { try RawHTTPClient(port: port) }
+        try await blocking { try trickled.send("GET /metrics HTTP/1.1\r\nX-Slow: ") }
+        let trickling = Task {
+            for _ in 0..<20 {
+                try? await blocking { try trickled.send("a") }
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let r = try await blocking { try stalledBody.readResponse() }
+        #expect(r.status == 408)
+        #expect(try await blocking { stalledBody.isClosedByPeer() })
+        #expect(clock.now - start < .seconds(2))
+        let t = try await blocking { try trickled.readResponse() }
+        #expect(t.status == 408)
+        trickling.cancel()
+        #expect(stats.requestReadTimeouts.load(ordering: .relaxed) == 2)
+        // Meanwhile, and afterwards, ordinary requests are served.
+        #expect(try await get(port, "/metrics").status == 200)
+    }
+}
+
+/// The read timeout covers reading the request only: neither a slow scrape nor a keep-alive pause between requests
+/// is cut by it.
+@Test func readTimeoutSparesSlowScrapesAndIdleKeepAlive() async throws {
+    let slow = ClosureCollector(name: "slow") {
+        try await Task.sleep(for: .milliseconds(700))
+        return []
+    }
+    var limits = HTTPServer.Limits()
+    limits.requestReadTimeout = .milliseconds(200)
+    try await withServer(makeRoutes([slow]), limits: limits) { port in
+        let client = try await blocking { try RawHTTPClient(port: port) }
+        let first = try await blocking { try client.request("GET", "/metrics") }
+        #expect(first.status == 200)
+        #expect(first.text.contains("t_scrape_collector_success{collector=\"slow\"} 1\n"))
+        try await Task.sleep(for: .milliseconds(500))
+        let second = try await blocking { try client.request("GET", "/-/healthy") }
+        #expect(second.status == 200)
+        // Pipelined requests: the second is read (and timed) only once the first is answered.
+        let both = RawHTTPClient.requestText("GET", "/metrics") + RawHTTPClient.requestText("GET", "/-/healthy")
+        try await blocking { try client.send(both) }
+        let statuses = try await blocking { try (0..<2).map { _ in try client.readResponse().status } }
+        #expect(statuses == [200, 200])
+    }
+}
+
+/// Connections past the limit are closed on arrival (and counted) rather than exhausting file descriptors; a slot
+/// freed is usable again.
+@Test func connectionsPastTheLimitAreClosedOnArrival() async throws {
+    var limits = HTTPServer.Limits()
+    limits.maxConnections = 3
+    limits.evictWaitingConnectionsAfter = .seconds(60)
+    let stats = HTTPServerStats()
+    let log = RecordedLog()
+    try await withServer(makeRoutes(), limits: limits, stats: stats, logger: log.logger) { port in
+        var held: [RawHTTPClient] = []
+        for _ in 0..<3 {
+            let c = try await blocking { try RawHTTPClient(port: port) }
+            #expect(try await blocking { try c.request("GET", "/-/healthy").status } == 200)
+            held.append(c)
+        }
+        #expect(stats.connectionsOpen.load(ordering: .relaxed) == 3)
+        for _ in 0..<3 {
+            let extra = try await blocking { try RawHTTPClient(port: port) }
+            #expect(try await blocking { extra.isClosedByPeer() })
+        }
+        #expect(stats.connectionsRefused.load(ordering: .relaxed) == 3)
+        #expect(stats.connectionsLimit.load(ordering: .relaxed) == 3)
+        // One line for the burst, not one per connection.
+        #expect(log.lines.filter { $0.contains("connection limit reached") }.count == 1)
+        held.removeLast()
+        #expect(await eventually { stats.connectionsOpen.load(ordering: .relaxed) == 2 })
+        #expect(try await get(port, "/-/healthy").status == 200)
+        #expect(held.count == 2)
+    }
+}
+
+/// At the limit, a new connection replaces one that has been stalled mid-request (or idle) for a while, so stalled
+/// connections cannot keep a scraper out until their read timeout; a connection being answered is never cut.
+@Test func stalledConnectionsMakeRoomForNewOnes() async throws {
+    let started = Mutex(0)
+    let open = Mutex(false)
+    let slow = ClosureCollector(name: "slow") {
+        started.withLock { $0 += 1 }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !open.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        return []
+    }
+    var limits = HTTPServer.Limits()
+    limits.maxConnections = 3
+    limits.evictWaitingConnectionsAfter = .milliseconds(300)
+    let stats = HTTPServerStats()
+    try await withServer(makeRoutes([slow]), limits: limits, stats: stats) { port in
+        let busy = try await blocking { try RawHTTPClient(port: port) }
+        try await blocking { try busy.send(RawHTTPClient.requestText("GET", "/metrics")) }
+        #expect(await eventually { started.withLock { $0 } == 1 })
+        var stalled: [RawHTTPClient] = []
+        for _ in 0..<2 {
+            let c = try await blocking { try RawHTTPClient(port: port) }
+            try await blocking { try c.send("POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab") }
+            stalled.append(c)
+        }
+        #expect(await eventually { stats.connectionsOpen.load(ordering: .relaxed) == 3 })
+        try await Task.sleep(for: .milliseconds(400))
+        // Both stalled connections make way, one per newcomer (kept open); the busy one stays.
+        var newcomers: [RawHTTPClient] = []
+        for _ in 0..<2 {
+            let c = try await blocking { try RawHTTPClient(port: port) }
+            #expect(try await blocking { try c.request("GET", "/-/healthy").status } == 200)
+            newcomers.append(c)
+        }
+        #expect(newcomers.count == 2)
+        #expect(stats.connectionsEvicted.load(ordering: .relaxed) == 2)
+        for c in stalled { #expect(try await blocking { c.isClosedByPeer() }) }
+        open.withLock { $0 = true }
+        let answer = try await blocking { try busy.readResponse() }
+        #expect(answer.status == 200)
+        #expect(stats.connectionsRefused.load(ordering: .relaxed) == 0)
+    }
+}
+
+@Test func connectionLimitLeavesAReserveUnderTheFileLimit() {
+    #expect(FileLimit.connectionLimit(requested: nil, softLimit: 1024) == 768)
+    #expect(FileLimit.connectionLimit(requested: 100, softLimit: 1024) == 100)
+    #expect(FileLimit.connectionLimit(requested: 5000, softLimit: 1024) == 768)
+    #expect(FileLimit.connectionLimit(requested: nil, softLimit: 100) == 16)
+    #expect(FileLimit.connectionLimit(requested: nil, softLimit: 1_048_576) == 786_432)
+    #expect(FileLimit.connectionLimit(requested: nil, softLimit: nil) == 65_536)
+    #expect(FileLimit.softLimit().map { $0 > 0 } ?? true)
+}
+
+@Test func rateLimitedLogEmitsOncePerIntervalWithTheSkippedCount() async throws {
+    let limiter = RateLimitedLog(interval: .milliseconds(200))
+    var emitted: [Int] = []
+    for _ in 0..<5 { limiter { emitted.append($0) } }
+    #expect(emitted == [0])
+    try await Task.sleep(for: .milliseconds(250))
+    limiter { emitted.append($0) }
+    #expect(emitted == [0, 4])
 }
 
 // TLS is exercised with curl (URLSession on Linux cannot pin a custom CA without a delegate); client-certificate

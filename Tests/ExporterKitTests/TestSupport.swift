@@ -297,3 +297,30 @@ func makeSelfSignedCert(in dir: TempDir, name: String) throws {
         ])
     guard r.status == 0 else { throw TestFailure("openssl failed: \(r.stderr)") }
 }
+
+/// A logger that keeps "<level> <message>" lines, to check what an operator would read.
+final class RecordedLog: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .debug
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        lock.lock()
+        stored.append("\(event.level) \(event.message)")
+        lock.unlock()
+    }
+
+    var lines: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return stored
+    }
+
+    var logger: Logger { Logger(label: "test") { _ in self } }
+}

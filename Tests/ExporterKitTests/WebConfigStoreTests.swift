@@ -149,7 +149,7 @@ private let tlsYAML = "tls_server_config:\n  cert_file: server.crt\n  key_file: 
 @Test func tlsCannotBeSwitchedOnByReload() throws {
     let dir = try TempDir()
     try makeSelfSignedCert(in: dir, name: "server")
-    let path = try dir.write("web.yml", "")
+    let path = try dir.write("web.yml", "{}\n")
     let store = try WebConfigStore(path: path)
     #expect(!store.usesTLS)
     try tlsYAML.write(toFile: path, atomically: true, encoding: .utf8)
@@ -166,4 +166,54 @@ private let tlsYAML = "tls_server_config:\n  cert_file: server.crt\n  key_file: 
     #expect(before[1] == dir.file("missing") + ":missing")
     try "two!".write(toFile: path, atomically: true, encoding: .utf8)
     #expect(WebConfigStore.fingerprint(of: [path, dir.file("missing")]) != before)
+}
+
+/// A truncated write by config management leaves an empty file; read as "no settings" it would turn basic auth off
+/// and open every endpoint. It is an error: the start fails, a reload keeps the running config.
+@Test(arguments: ["", "\n  \n", "# managed by puppet\n", "---\n"])
+func emptyFileIsAnErrorNotOpenAccess(text: String) throws {
+    let dir = try TempDir()
+    let empty = try dir.write("empty.yml", text)
+    do {
+        _ = try WebConfigStore(path: empty)
+        Issue.record("an empty web config was accepted at startup")
+    } catch {
+        #expect(error.file == empty)
+        #expect(error.message.contains("empty"))
+    }
+    let path = try dir.write("web.yml", "basic_auth_users:\n  a: '\(samplePasswordHash)'\n")
+    let store = try WebConfigStore(path: path)
+    try text.write(toFile: path, atomically: false, encoding: .utf8)
+    let log = RecordedLog()
+    let result = store.reload(logger: log.logger)
+    guard case .failure(let error) = result else {
+        Issue.record("reload of an empty file succeeded")
+        return
+    }
+    #expect(error.message.contains("empty"))
+    #expect(store.active.authenticator.isEnabled)
+    #expect(!store.active.authenticator.authorize(header: nil))
+    #expect(log.lines.contains { $0.hasPrefix("error ") && $0.contains("keeping the running config") })
+    // `{}` says "no auth" on purpose: accepted, and loudly logged.
+    try "{}\n".write(toFile: path, atomically: false, encoding: .utf8)
+    #expect(isSuccess(store.reload(logger: log.logger)))
+    #expect(!store.active.authenticator.isEnabled)
+    #expect(log.lines.contains { $0.hasPrefix("warning ") && $0.contains("basic auth OFF") })
+}
+
+@Test func reloadDroppingClientCertificatesIsLoggedAsAWarning() throws {
+    let dir = try TempDir()
+    try makeSelfSignedCert(in: dir, name: "server")
+    let required = tlsYAML + "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: server.crt\n"
+    let path = try dir.write("web.yml", required)
+    let store = try WebConfigStore(path: path)
+    let log = RecordedLog()
+    try (tlsYAML + "  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: server.crt\n").write(
+        toFile: path, atomically: false, encoding: .utf8)
+    #expect(isSuccess(store.reload(logger: log.logger)))
+    #expect(log.lines.contains { $0.hasPrefix("warning ") && $0.contains("no longer requires client certificates") })
+    // An unchanged policy is not a warning.
+    let quiet = RecordedLog()
+    #expect(isSuccess(store.reload(logger: quiet.logger)))
+    #expect(!quiet.lines.contains { $0.hasPrefix("warning ") })
 }

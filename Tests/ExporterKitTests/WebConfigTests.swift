@@ -177,3 +177,49 @@ func bcryptVariantsAreAccepted(prefix: String) throws {
     #expect(TLSServerConfig.Version.tls12 < .tls13)
     #expect(!(TLSServerConfig.Version.tls13 < .tls13))
 }
+
+/// A CR or LF in a configured header value ends the header block early: every response would be broken (or carry
+/// injected headers). Such values, invalid names and headers the server sets itself are refused at load.
+@Test(
+    arguments: [
+        ("X-Frame-Options: \"deny\\r\\nX-Evil: 1\"", "X-Frame-Options", "control character"),
+        ("X-Note: \"line\\nbreak\"", "X-Note", "control character"),
+        ("X-Nul: \"a\\0b\"", "X-Nul", "control character"),
+        ("\"Bad Name\": x", "Bad Name", "not a valid HTTP header name"),
+        ("\"X-A:B\": x", "X-A:B", "not a valid HTTP header name"),
+        ("Content-Length: \"0\"", "Content-Length", "set by the server"),
+        ("transfer-encoding: chunked", "transfer-encoding", "set by the server"),
+    ])
+func badResponseHeadersAreRefused(line: String, name: String, message: String) throws {
+    let e = try #require(webConfigError("http_server_config:\n  headers:\n    \(line)\n"))
+    #expect(e.keyPath == "http_server_config.headers.\(name)")
+    #expect(e.message.contains(message), "\(e.message)")
+}
+
+@Test func ordinaryResponseHeadersAreAccepted() throws {
+    let yaml = """
+        http_server_config:
+          headers:
+            Strict-Transport-Security: "max-age=31536000; includeSubDomains"
+            Content-Security-Policy: "default-src 'self'\tframe-ancestors 'none'"
+            X-Content-Type-Options: nosniff
+        """
+    let config = try ConfigLoader.decode(WebConfig.self, yaml: yaml)
+    #expect(config.httpServerConfig?.headers.count == 3)
+}
+
+/// bcrypt's cost is 4..31; `$2y$99$` was accepted and each check would have pinned a core for ever.
+@Test(arguments: ["99", "32", "03", "00", "ab"])
+func bcryptCostOutsideRangeIsRefused(cost: String) throws {
+    let hash = "$2y$\(cost)$" + samplePasswordHash.dropFirst(7)
+    let e = try #require(webConfigError("basic_auth_users:\n  alice: '\(hash)'\n"))
+    #expect(e.keyPath == "basic_auth_users.alice")
+    #expect(e.message.contains("outside 4..31"), "\(e.message)")
+}
+
+@Test func bcryptCostAtTheBoundsIsAccepted() throws {
+    for cost in ["04", "31"] {
+        let hash = "$2y$\(cost)$" + samplePasswordHash.dropFirst(7)
+        #expect(webConfigError("basic_auth_users:\n  alice: '\(hash)'\n") == nil, "\(cost)")
+    }
+}

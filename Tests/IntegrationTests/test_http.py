@@ -4,12 +4,18 @@ gzip, and the standard endpoints."""
 from __future__ import annotations
 
 import gzip
+import os
+import socket
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 import requests
 
-from helpers import curl, parse_samples, select_samples, start_exporter
+from helpers import (
+    Exporter, curl, free_port, parse_samples, select_samples, start_exporter, wait_until,
+)
 
 OPENMETRICS = "application/openmetrics-text;version=1.0.0"
 
@@ -141,3 +147,85 @@ def test_sigterm_exits_cleanly(procs, exporter_bin):
     exp = start_exporter(procs, exporter_bin)
     rc = procs.stop(exp.proc)
     assert rc == 0, f"exit code {rc} on SIGTERM\n{exp.proc.describe()}"
+
+
+@pytest.mark.parametrize("path", ["/", "/-/healthy"])
+def test_head_with_gzip_announces_get_length(module_exporter, path):
+    """HEAD answers carry the headers GET would: same Content-Encoding and Content-Length."""
+    url = module_exporter.base + path
+    get = curl(url, "-H", "Accept-Encoding: gzip")
+    head = curl(url, "-I", "-H", "Accept-Encoding: gzip")
+    assert get.status == 200 and head.status == 200, (get.status, head.status)
+    assert get.header("content-encoding") == "gzip" == head.header("content-encoding")
+    assert head.header("content-length") == get.header("content-length") == str(len(get.body))
+
+
+def test_vary_accept_encoding(module_exporter):
+    for opts in ((), ("-H", "Accept-Encoding: gzip")):
+        r = curl(module_exporter.metrics_url, *opts)
+        assert r.status == 200
+        assert "accept-encoding" in r.header("vary").lower(), (opts, r.headers)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_stalled_bodies_do_not_exhaust_file_descriptors(procs, exporter_bin):
+    """1,100 connections announcing a body they never send used to exhaust a 1,024 open-file
+    limit for good. Here: a 256 limit (connection cap 128), 300 stalled connections. Excess ones
+    are closed on arrival (or make room, once stalled 1 s), the others get 408 after
+    --web.request-read-timeout, a normal scrape succeeds, and the process does not spin."""
+    port = free_port()
+    proc = procs.start("nodenet-exporter", [
+        "prlimit", "--nofile=256:256", "--", str(exporter_bin),
+        f"--web.listen-address=127.0.0.1:{port}", "--web.request-read-timeout=3s"])
+    exp = Exporter(proc, "127.0.0.1", port, "http")
+    wait_until(lambda: requests.get(exp.base + "/-/healthy", timeout=2).status_code == 200,
+               30, what="exporter up", proc=proc)
+    stalled = []
+    try:
+        for _ in range(300):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npartial")
+            stalled.append(s)
+        start = time.monotonic()
+        cpu_before = _cpu_seconds(proc.pid)
+
+        def scrape_ok() -> bool:
+            try:
+                return requests.get(exp.metrics_url, timeout=5).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_until(scrape_ok, 3 + 7, interval=0.2, what="a scrape despite stalled connections", proc=proc)
+        # every stalled connection is closed: at once (over the cap) or by the read timeout (408)
+        answers = {}
+        for s in stalled:
+            s.settimeout(max(0.5, 3 + 5 - (time.monotonic() - start)))
+            try:
+                data = s.recv(4096)
+                key = "408" if data.startswith(b"HTTP/1.1 408") else ("eof" if not data else "other")
+            except OSError as e:
+                key = type(e).__name__
+            answers[key] = answers.get(key, 0) + 1
+        assert set(answers) <= {"408", "eof", "ConnectionResetError"}, answers
+        assert answers.get("408", 0) > 0, answers
+        cpu = _cpu_seconds(proc.pid) - cpu_before
+        elapsed = time.monotonic() - start
+        assert cpu < 0.5 * elapsed + 1, f"{cpu:.1f} s CPU in {elapsed:.1f} s"
+    finally:
+        for s in stalled:
+            s.close()
+    samples = parse_samples(requests.get(exp.metrics_url, timeout=10).text)
+    refused = select_samples(samples, "nodenet_http_connections_refused_total")
+    timeouts = select_samples(samples, "nodenet_http_request_read_timeouts_total")
+    limit = select_samples(samples, "nodenet_http_connections_limit")
+    assert limit and limit[0][1] == 128, limit
+    evicted = select_samples(samples, "nodenet_http_connections_evicted_total")
+    closed_at_once = answers.get("eof", 0) + answers.get("ConnectionResetError", 0)
+    assert refused and evicted and closed_at_once > 0, (refused, evicted, answers)
+    assert refused[0][1] + evicted[0][1] >= closed_at_once, (refused, evicted, answers)
+    assert timeouts and timeouts[0][1] >= answers["408"], timeouts
+    assert proc.stderr().count("connection limit reached") <= 2, proc.stderr()[-2000:]

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from helpers import curl, make_pki, start_exporter
+from auth_flood import flood
+from helpers import curl, make_pki, parse_samples, select_samples, start_exporter
 
 USERS = {"alice": "secret", "bob": "hunter2", "carol": "s3cr3t!"}
 
@@ -159,7 +160,13 @@ def test_tls_and_basic_auth_together(procs, exporter_bin, tmp_path, pki, bcrypt_
     ("tls_server_config:\n  cert_file: /nonexistent/cert.pem\n  key_file: /nonexistent/k.pem\n",
      ("/nonexistent/cert.pem", "cert_file")),
     ("tls_server_config:\n  cert_fil: a\n", ("cert_fil",)),
-], ids=["unknown-top-level-key", "missing-cert-file", "unknown-tls-key"])
+    # a CR/LF in a header value would end the header block of every response
+    ("http_server_config:\n  headers:\n    X-Frame-Options: \"deny\\r\\nX-Evil: 1\"\n",
+     ("http_server_config.headers.X-Frame-Options",)),
+    # a truncated write must not be read as "no auth"
+    ("", ("empty",)),
+], ids=["unknown-top-level-key", "missing-cert-file", "unknown-tls-key", "crlf-in-header",
+        "empty-file"])
 def test_bad_web_config_exits_nonzero(procs, exporter_bin, tmp_path, text, needles):
     cfg = write(tmp_path, "bad.yml", text)
     exp = start_exporter(procs, exporter_bin, web_config=cfg, wait="none")
@@ -177,3 +184,55 @@ def test_missing_web_config_file_exits_nonzero(procs, exporter_bin, tmp_path):
     rc = exp.proc.popen.wait(timeout=10)
     assert rc != 0
     assert "absent.yml" in exp.proc.stderr(), exp.proc.describe()
+
+
+def test_empty_file_on_reload_keeps_basic_auth(auth_exporter, tmp_path):
+    """A truncated web.yml (config management writing in place) must not open the exporter."""
+    (tmp_path / "web.yml").write_text("")
+    r = curl(auth_exporter.base + "/-/reload", "-X", "POST", "-u", "alice:secret")
+    assert r.status == 500, (r.status, r.body)
+    assert b"empty" in r.body, r.body
+    assert curl(auth_exporter.metrics_url).status == 401
+    assert curl(auth_exporter.metrics_url, "-u", "alice:secret").status == 200
+    assert "empty" in auth_exporter.proc.stderr(), auth_exporter.proc.describe()
+
+
+def test_reload_turning_auth_off_is_a_warning(auth_exporter, tmp_path):
+    (tmp_path / "web.yml").write_text("{}\n")
+    r = curl(auth_exporter.base + "/-/reload", "-X", "POST", "-u", "alice:secret")
+    assert r.status == 200, (r.status, r.body)
+    assert curl(auth_exporter.metrics_url).status == 200
+    err = auth_exporter.proc.stderr()
+    assert any("level=warn" in line and "basic auth OFF" in line for line in err.splitlines()), err
+
+
+def test_bcrypt_cost_out_of_range_exits_nonzero(procs, exporter_bin, tmp_path, bcrypt_users):
+    """A $2y$99$ hash was accepted, and every check of it kept a core busy for ever."""
+    h = "$2y$99$" + bcrypt_users["alice"][7:]
+    cfg = write(tmp_path, "web.yml", f"basic_auth_users:\n  alice: '{h}'\n")
+    exp = start_exporter(procs, exporter_bin, web_config=cfg, wait="none")
+    rc = exp.proc.popen.wait(timeout=10)
+    assert rc != 0
+    err = exp.proc.stderr()
+    assert "basic_auth_users.alice" in err and "4..31" in err, exp.proc.describe()
+
+
+def test_wrong_password_flood_does_not_starve_valid_scrapes(procs, exporter_bin, tmp_path):
+    """Wrong guesses (each a new password, so nothing is cached) from 60 keep-alive connections
+    while Prometheus-like valid scrapes run: those must keep succeeding, well within 10 s.
+    Figures for 300 connections come from running auth_flood.py by hand."""
+    cp = subprocess.run(["htpasswd", "-nbB", "-C", "10", "alice", "secret"], capture_output=True,
+                        timeout=60, check=True)
+    h = cp.stdout.decode().strip().split(":", 1)[1]
+    cfg = write(tmp_path, "web.yml", f"basic_auth_users:\n  alice: '{h}'\n")
+    exp = start_exporter(procs, exporter_bin, web_config=cfg, wait="port")
+    assert curl(exp.metrics_url, "-u", "alice:secret").status == 200  # the one bcrypt of alice's
+    r = flood("127.0.0.1", exp.port, user="alice", password="secret", victim="alice",
+              connections=60, seconds=6)
+    assert r["valid"] and r["valid_ok"] == len(r["valid"]), r
+    assert r["valid_max_seconds"] < 5, r
+    assert set(r["flood_statuses"]) <= {"401", "429"}, r["flood_statuses"]
+    assert r["flood_statuses"].get("429", 0) > 0, r["flood_statuses"]
+    body = curl(exp.metrics_url, "-u", "alice:secret").body.decode()
+    refused = select_samples(parse_samples(body), "nodenet_http_password_checks_refused_total")
+    assert refused and refused[0][1] >= r["flood_statuses"]["429"], refused

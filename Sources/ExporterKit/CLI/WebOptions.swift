@@ -25,6 +25,20 @@ public struct CommonOptions: ParsableArguments, Sendable {
     public var maxRequests: Int = 10
 
     @Option(
+        name: .customLong("web.max-connections"),
+        help: ArgumentHelp(
+            "Maximum client connections open at once; more are closed on arrival. 0: the open-file limit (RLIMIT_NOFILE) minus a reserve for the exporter's own files and Kafka connections.",
+            valueName: "n"))
+    public var maxConnections: Int = 0
+
+    @Option(
+        name: .customLong("web.request-read-timeout"),
+        help: ArgumentHelp(
+            "Time allowed from a request's first byte to its last (headers and body); slower requests get 408 and are closed.",
+            valueName: "duration"))
+    public var requestReadTimeout: ConfigDuration = ConfigDuration(.seconds(10))
+
+    @Option(
         name: .customLong("log.level"), help: "Only log messages with this severity or above: debug, info, warn, error."
     )
     public var logLevel: LogLevelOption = .info
@@ -42,13 +56,30 @@ public struct CommonOptions: ParsableArguments, Sendable {
             throw ValidationError("--web.telemetry-path \(telemetryPath) collides with a built-in endpoint")
         }
         if maxRequests < 0 { throw ValidationError("--web.max-requests must be >= 0") }
+        if maxConnections < 0 { throw ValidationError("--web.max-connections must be >= 0") }
+        if requestReadTimeout.duration <= .zero {
+            throw ValidationError("--web.request-read-timeout must be above zero")
+        }
         for a in listenAddresses {
             do { _ = try ListenAddress(parsing: a) } catch { throw ValidationError(error.description) }
         }
+    }
+
+    /// The server limits these flags set.
+    public var serverLimits: HTTPServer.Limits {
+        var limits = HTTPServer.Limits()
+        limits.maxConnections = maxConnections > 0 ? maxConnections : nil
+        limits.requestReadTimeout = .milliseconds(requestReadTimeout.duration.milliseconds)
+        return limits
     }
 
     public func addresses(defaultPort: Int) -> [ListenAddress] {
         if listenAddresses.isEmpty { return [ListenAddress(host: nil, port: defaultPort)] }
         return listenAddresses.compactMap { try? ListenAddress(parsing: $0) }
     }
+}
+
+extension ConfigDuration: ExpressibleByArgument {
+    public init?(argument: String) { self.init(parsing: argument) }
+    public var defaultValueDescription: String { text }
 }

@@ -26,6 +26,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let h):
+            context.triggerUserOutboundEvent(RequestReadEvent.started, promise: nil)
             head = h
             body.removeAll(keepingCapacity: true)
             tooLarge = false
@@ -49,6 +50,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
             guard let head else { return }
             self.head = nil
             if tooLarge { return }
+            context.triggerUserOutboundEvent(RequestReadEvent.complete, promise: nil)
             let request = HTTPRequest(method: head.method, uri: head.uri, headers: head.headers, body: body)
             inFlight = true
             let promise = context.eventLoop.makePromise(of: HTTPResponse.self)
@@ -63,6 +65,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func write(context: ChannelHandlerContext, head: HTTPRequestHead, response: HTTPResponse, forceClose: Bool)
     {
+        context.triggerUserOutboundEvent(RequestReadEvent.responding, promise: nil)
         let keepAlive = head.isKeepAlive && !forceClose
         var headers = response.headers
         headers.replaceOrAdd(name: "Content-Length", value: String(response.bodyCount))

@@ -39,6 +39,14 @@ public struct WebConfig: Decodable, Sendable, Equatable {
                     AnyCodingKey(stringValue: "basic_auth_users.\(user)"),
                     "not a bcrypt hash ($2a$, $2b$ or $2y$ expected; make one with `htpasswd -nBC 10 \(user)`)")
             }
+            let cost = BasicAuthenticator.cost(of: hash)
+            if !(cost.map(BasicAuthenticator.costRange.contains) ?? false) {
+                // A cost past 31 is not bcrypt; the library would still try 2^cost rounds and pin a core.
+                throw decoder.invalid(
+                    AnyCodingKey(stringValue: "basic_auth_users.\(user)"),
+                    "bcrypt cost \"\(hash.dropFirst(4).prefix(2))\" is outside 4..31 (10 to 12 is usual; "
+                        + "`htpasswd -nBC 10 \(user)`)")
+            }
             if user.contains(":") {
                 throw decoder.invalid(
                     AnyCodingKey(stringValue: "basic_auth_users"), "user name \"\(user)\" contains ':'")
@@ -56,6 +64,7 @@ public struct TLSServerConfig: Decodable, Sendable, Equatable {
         case requireAndVerifyClientCert = "RequireAndVerifyClientCert"
 
         var verifiesAgainstCA: Bool { self == .verifyClientCertIfGiven || self == .requireAndVerifyClientCert }
+        var requiresCertificate: Bool { self == .requireAnyClientCert || self == .requireAndVerifyClientCert }
     }
 
     public enum Version: String, Sendable, CaseIterable, Comparable {
@@ -173,5 +182,34 @@ public struct HTTPServerConfig: Decodable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         headers = try c.decodeIfPresent([String: String].self, forKey: .headers) ?? [:]
         http2 = try c.decodeIfPresent(Bool.self, forKey: .http2)
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) {
+            if let problem = Self.problem(name: name, value: value) {
+                throw decoder.invalid(AnyCodingKey(stringValue: "headers.\(name)"), problem)
+            }
+        }
+    }
+
+    /// Headers the server sets itself: a configured one would corrupt the response framing.
+    static let reservedHeaders: Set<String> = [
+        "content-length", "transfer-encoding", "connection", "content-encoding", "keep-alive", "upgrade",
+    ]
+
+    /// Why a configured header cannot be sent as is (CR or LF in a value would end the header
+    /// block early and break every response), or nil.
+    static func problem(name: String, value: String) -> String? {
+        let tokenPunctuation = Set("!#$%&'*+-.^_`|~".utf8)
+        let isToken =
+            !name.isEmpty
+            && name.utf8.allSatisfy { b in
+                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                    || tokenPunctuation.contains(b)
+            }
+        if !isToken { return "not a valid HTTP header name" }
+        if reservedHeaders.contains(name.lowercased()) { return "set by the server itself; it cannot be configured" }
+        // Field values are visible ASCII, spaces, tabs and non-ASCII bytes; never CR, LF, NUL or DEL.
+        if value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+            return "the value contains a control character (CR, LF, ...), which would break every response"
+        }
+        return nil
     }
 }

@@ -1,6 +1,7 @@
 import Logging
 import NIOSSL
 import Synchronization
+import Yams
 
 #if canImport(Glibc)
     import Glibc
@@ -70,8 +71,12 @@ public final class WebConfigStore: Sendable {
                 logger.error("web config reload failed", metadata: ["err": "\(err)"])
                 return .failure(err)
             }
-            state.withLock { $0 = (active, fingerprint) }
+            let previous = state.withLock { s in
+                defer { s = (active, fingerprint) }
+                return s.active
+            }
             logger.info("web config reloaded", metadata: ["file": "\(path)"])
+            Self.warnAboutWeakening(from: previous, to: active, file: path, logger: logger)
             return .success(())
         } catch {
             rememberCurrentFiles()
@@ -80,8 +85,37 @@ public final class WebConfigStore: Sendable {
         }
     }
 
+    /// A reload that opens up the exporter is allowed (it may be intended) but must not go unnoticed.
+    static func warnAboutWeakening(from old: ActiveWebConfig, to new: ActiveWebConfig, file: String, logger: Logger) {
+        if old.authenticator.isEnabled && !new.authenticator.isEnabled {
+            logger.warning(
+                "web config reload turned basic auth OFF: every endpoint is now served without a password",
+                metadata: ["file": "\(file)"])
+        }
+        if old.clientAuth.requiresCertificate && !new.clientAuth.requiresCertificate {
+            logger.warning(
+                "web config reload no longer requires client certificates",
+                metadata: [
+                    "file": "\(file)", "client_auth_type": "\(old.clientAuth.rawValue) -> \(new.clientAuth.rawValue)",
+                ])
+        }
+    }
+
     static func load(path: String) throws(ConfigError) -> (ActiveWebConfig, [String]) {
-        let config = try ConfigLoader.load(WebConfig.self, path: path)
+        let text: String
+        do {
+            text = try ProcFileReader.readString(path: path)
+        } catch {
+            throw ConfigError(file: path, keyPath: "", message: "cannot read: \(error)")
+        }
+        // An empty file is what a truncated write (config management, a full disk) leaves behind; read
+        // as "no settings" it would switch basic auth off. `{}` still says "no TLS, no auth" on purpose.
+        if isEmptyDocument(text) {
+            throw ConfigError(
+                file: path, keyPath: "",
+                message: "the file is empty (a truncated write?); write `{}` to serve without TLS and basic auth")
+        }
+        let config = try ConfigLoader.decode(WebConfig.self, yaml: text, file: path)
         var tls: NIOSSLContext?
         if let t = config.tlsServerConfig {
             tls = try makeContext(t, baseDir: dirname(of: path), file: path)
@@ -90,6 +124,19 @@ public final class WebConfigStore: Sendable {
             config: config, tls: tls, clientAuth: config.tlsServerConfig?.clientAuthType ?? .noClientCert,
             authenticator: BasicAuthenticator(users: config.basicAuthUsers))
         return (active, fingerprint(of: watchedFiles(path: path, config: config)))
+    }
+
+    /// Blank, only comments, or a document that is null (`---` alone, `~`).
+    static func isEmptyDocument(_ text: String) -> Bool {
+        if text.allSatisfy(\.isWhitespace) { return true }
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            return false  // invalid YAML: the decoder names the problem
+        }
+        guard let node else { return true }
+        return node.scalar.map { ["", "~", "null", "Null", "NULL"].contains($0.string) } ?? false
     }
 
     /// Relative paths in the file are relative to the file's directory, as in exporter-toolkit.

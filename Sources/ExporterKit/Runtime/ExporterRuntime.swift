@@ -54,10 +54,12 @@ public struct ExporterRuntime: Sendable {
             throw error
         }
         let tracker = ReloadTracker()
+        let httpStats = HTTPServerStats()
         let runner = ScrapeRunner(
             namespace: namespace,
             collectors: collectors + [
                 build.collector(namespace: namespace), ProcessCollector(), tracker.collector(namespace: namespace),
+                httpStats.collector(namespace: namespace),
             ],
             logger: logger)
         let logger = self.logger
@@ -82,7 +84,7 @@ public struct ExporterRuntime: Sendable {
         routes.extraRoutes = extraRoutes
         let server = HTTPServer(
             addresses: options.addresses(defaultPort: defaultPort), webConfig: webConfig, responder: routes,
-            logger: logger)
+            limits: options.serverLimits, logger: logger, stats: httpStats)
         try await server.bind()
         logger.info("starting", metadata: ["version": "\(build.version)", "revision": "\(build.revision)"])
 
