@@ -18,7 +18,6 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FUZZ="$ROOT/Fuzz"
 SCRATCH="$FUZZ/.build-fuzz"
-BIN="$SCRATCH/release"
 TARGETS=(record-batch responses offsets-record procnet config http)
 NICE=${FUZZ_NICE:-10}
 
@@ -34,42 +33,64 @@ product() {
     esac
 }
 
+# Swift 6.3's -sanitize=fuzzer links libFuzzer but does not instrument Swift code for coverage
+# (libFuzzer then finds no "interesting" input): the coverage flags are passed explicitly.
 build() {
     local started=$SECONDS
     # Same dependency versions as the main package when it has resolved them (Fuzz/ adds no
     # package of its own).
     if [ -f "$ROOT/Package.resolved" ]; then cp "$ROOT/Package.resolved" "$FUZZ/Package.resolved"; fi
     (cd "$FUZZ" && nice -n "$NICE" swift build -c release --scratch-path "$SCRATCH" \
-        --sanitize=fuzzer --sanitize=address -j "${FUZZ_JOBS:-2}" "$@")
+        --sanitize=fuzzer --sanitize=address -j "${FUZZ_JOBS:-2}" \
+        -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table "$@")
     echo "fuzz build: $((SECONDS - started)) s"
 }
 
 run() {
     local target=$1 seconds=$2 exe corpus seeds log
-    exe="$BIN/$(product "$target")"
+    exe="$(cd "$FUZZ" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/$(product "$target")"
     corpus="$SCRATCH/corpus/$target"
     seeds="$SCRATCH/seeds"
     log="$SCRATCH/logs/$target.log"
     mkdir -p "$corpus" "$FUZZ/crashes" "$SCRATCH/logs"
     [ -d "$seeds/$target" ] || python3 "$FUZZ/make_seeds.py" "$seeds" >/dev/null
-    local before
-    before=$(find "$FUZZ/crashes" -name "$target-*" | wc -l)
     echo "== $target: ${seconds} s"
-    # -report_slow_units takes whole seconds; the 10 ms budget is checked by the targets
-    # themselves (FuzzSupport), which print the slowest input at exit.
-    set +e
-    FUZZ_SLOWEST_DIR="$SCRATCH/logs" nice -n "$NICE" "$exe" "$corpus" "$seeds/$target" \
-        -max_total_time="$seconds" -timeout="${FUZZ_TIMEOUT:-1}" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
-        -report_slow_units=1 -print_final_stats=1 -artifact_prefix="$FUZZ/crashes/$target-" \
-        >"$log" 2>&1
-    local rc=$?
-    set -e
-    local execs slowest crashes
-    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-    slowest=$(sed -n 's/^slowest input: //p' "$log" | tail -1)
-    crashes=$(($(find "$FUZZ/crashes" -name "$target-*" | wc -l) - before))
-    printf '%s: exit %s, inputs tried %s, new crash/timeout/oom files %s, slowest input %s\n' \
-        "$target" "$rc" "${execs:-?}" "$crashes" "${slowest:-?}"
+    # A niced fuzzer on a busy machine can be descheduled for longer than -timeout: a timeout
+    # whose input replays in well under the limit is a stall, not a slow input. It is moved to
+    # .build-fuzz/stalls/ and fuzzing resumes for the time left (the corpus is kept).
+    local deadline=$((SECONDS + seconds)) execs=0 stalls=0 rc=0 slowest="" crashes=0 left n t
+    : >"$log"
+    while left=$((deadline - SECONDS)) && [ "$left" -gt 0 ]; do
+        # -report_slow_units takes whole seconds; the 10 ms budget is checked by the targets
+        # themselves (FuzzSupport), which print the slowest input at exit.
+        set +e
+        FUZZ_SLOWEST_DIR="$SCRATCH/logs" nice -n "$NICE" "$exe" "$corpus" "$seeds/$target" \
+            -max_total_time="$left" -timeout="${FUZZ_TIMEOUT:-1}" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
+            -report_slow_units=1 -print_final_stats=1 -artifact_prefix="$FUZZ/crashes/$target-" \
+            >>"$log" 2>&1
+        rc=$?
+        set -e
+        n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+        execs=$((execs + ${n:-0}))
+        slowest=$(sed -n 's/^slowest input: //p' "$log" | sort -g | tail -1)
+        rm -f "$FUZZ"/crashes/"$target"-slow-unit-*
+        [ "$rc" -eq 0 ] && break
+        t=$(find "$FUZZ/crashes" -name "$target-timeout-*" | head -1)
+        [ -n "$t" ] && [ "$(find "$FUZZ/crashes" -name "$target-*" | wc -l)" -eq 1 ] || break
+        if FUZZ_SLOWEST_DIR="$SCRATCH/logs" timeout 10 "$exe" -runs=3 "$t" >"$log.replay" 2>&1 &&
+            grep -q 'slowest input: 0\.' "$log.replay"; then
+            mkdir -p "$SCRATCH/stalls"
+            mv "$t" "$SCRATCH/stalls/"
+            stalls=$((stalls + 1))
+            echo "stall: $(basename "$t") replays in $(sed -n 's/^slowest input: \([^ ]* ms\).*/\1/p' "$log.replay")"
+            rc=0
+        else
+            break
+        fi
+    done
+    crashes=$(find "$FUZZ/crashes" -name "$target-*" | wc -l)
+    printf '%s: exit %s, inputs tried %s, crash/timeout/oom files %s, stalls %s, slowest input %s\n' \
+        "$target" "$rc" "$execs" "$crashes" "$stalls" "${slowest:-?}"
     if [ "$rc" -ne 0 ] || [ "$crashes" -ne 0 ]; then
         grep -E '^(==[0-9]+==ERROR|SUMMARY|Fatal error|.*Fatal error:)|deadly signal|Test unit written' "$log" |
             head -5 || true
