@@ -33,8 +33,8 @@ product() {
     esac
 }
 
-# Swift 6.3's -sanitize=fuzzer links libFuzzer but does not instrument Swift code for coverage
-# (libFuzzer then finds no "interesting" input): the coverage flags are passed explicitly.
+# Built by SwiftPM 6.3.1 with --sanitize=fuzzer alone, the Swift code had no coverage counters
+# (libFuzzer found no "interesting" input), so the coverage flags are passed explicitly.
 build() {
     local started=$SECONDS
     # Same dependency versions as the main package when it has resolved them (Fuzz/ adds no
