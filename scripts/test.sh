@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# THE test command: setup, lint, debug build, unit tests, release build, end-to-end tests.
+# THE test command: setup, lint, debug build, unit tests, end-to-end tests.
 #   bash scripts/test.sh                      # everything (what CI runs)
-#   bash scripts/test.sh --integration-only   # setup + release build + pytest only (dev loop)
+#   bash scripts/test.sh --integration-only   # setup + debug builds + pytest only (dev loop)
 # Extra arguments after `--` go to pytest, e.g. `bash scripts/test.sh --integration-only -- -k gzip`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,15 +76,17 @@ if [ "$ONLY_INTEGRATION" = 0 ]; then
   done
 fi
 
-step build-release swift build -c release --product nodenet-exporter
-BIN_DIR="$(swift build -c release --show-bin-path)"
+# The end-to-end tests use the debug builds (built above, or here in --integration-only): none of
+# them times the exporters, and a cold release build would add minutes to every CI run. The
+# benchmarks (scripts/bench-*.sh) build release binaries of their own.
+step build-exporters bash -c 'swift build --product nodenet-exporter && swift build --product lag-exporter && swift build --product cluster-exporter'
+BIN_DIR="$(swift build --show-bin-path)"
 export NODENET_EXPORTER_BIN="$BIN_DIR/nodenet-exporter"
-[ -x "$NODENET_EXPORTER_BIN" ] || { echo "test.sh: $NODENET_EXPORTER_BIN missing after build" >&2; exit 1; }
-
-# The Kafka exporters' end-to-end tests use the debug builds (built above, or here in --integration-only).
-step build-kafka-exporters bash -c 'swift build --product lag-exporter && swift build --product cluster-exporter'
-export LAG_EXPORTER_BIN="$(swift build --show-bin-path)/lag-exporter"
-export CLUSTER_EXPORTER_BIN="$(swift build --show-bin-path)/cluster-exporter"
+export LAG_EXPORTER_BIN="$BIN_DIR/lag-exporter"
+export CLUSTER_EXPORTER_BIN="$BIN_DIR/cluster-exporter"
+for b in "$NODENET_EXPORTER_BIN" "$LAG_EXPORTER_BIN" "$CLUSTER_EXPORTER_BIN"; do
+  [ -x "$b" ] || { echo "test.sh: $b missing after build" >&2; exit 1; }
+done
 # Docker cannot run here: the Dockerfiles' package lists against what the built binaries load (deploy/README.md).
 step check-images bash -c 'python3 scripts/check-images.py && python3 scripts/check-images.py --self-test'
 
