@@ -22,15 +22,19 @@ Each authentication appends one JSON line to EVENTS_FILE:
 """
 import base64
 import itertools
-import json
 import os
 import subprocess
 import socket
-import struct
 import sys
 import threading
 
 import gssapi
+
+from kafka_sasl_wire import (
+    API_SASL_AUTHENTICATE, API_SASL_HANDSHAKE, SASL_AUTHENTICATION_FAILED, UNSUPPORTED_SASL_MECHANISM, EventLog,
+    auth_response, close_both, handshake_mechanism, handshake_response, next_request, parse_auth_bytes, pipe,
+    send_frame, serve_forever
+)
 
 args = sys.argv[1:]
 acceptor = "python"
@@ -38,79 +42,7 @@ if args[:1] == ["--acceptor"]:
     acceptor, args = args[1], args[2:]
 listen_port, upstream_port, events_file = int(args[0]), int(args[1]), args[2]
 session_lifetime_ms = int(args[3]) if len(args) > 3 else 0
-events_lock = threading.Lock()
-
-API_SASL_HANDSHAKE, API_API_VERSIONS, API_SASL_AUTHENTICATE = 17, 18, 36
-UNSUPPORTED_SASL_MECHANISM, ILLEGAL_SASL_STATE, SASL_AUTHENTICATION_FAILED = 33, 34, 58
-
-
-def event(**fields):
-    with events_lock, open(events_file, "a") as f:
-        f.write(json.dumps(fields) + "\n")
-
-
-def read_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
-
-
-def read_frame(sock):
-    (size,) = struct.unpack(">i", read_exact(sock, 4))
-    return read_exact(sock, size)
-
-
-def send_frame(sock, payload):
-    sock.sendall(struct.pack(">i", len(payload)) + payload)
-
-
-def read_uvarint(buf, pos):
-    value, shift = 0, 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return value, pos
-        shift += 7
-
-
-def uvarint(n):
-    out = b""
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out += bytes([b | 0x80])
-        else:
-            return out + bytes([b])
-
-
-def parse_header(frame, flexible):
-    """Request header v1 (v2 adds tagged fields): returns (api_key, version, correlation, body)."""
-    api_key, version, correlation = struct.unpack(">hhi", frame[:8])
-    (client_len,) = struct.unpack(">h", frame[8:10])
-    pos = 10 + max(client_len, 0)
-    if flexible(api_key, version):
-        tags, pos = read_uvarint(frame, pos)
-        for _ in range(tags):
-            _, pos = read_uvarint(frame, pos)
-            size, pos = read_uvarint(frame, pos)
-            pos += size
-    return api_key, version, correlation, frame[pos:]
-
-
-def is_flexible(api_key, version):
-    return api_key == API_SASL_AUTHENTICATE and version >= 2
-
-
-def kstring(s):
-    b = s.encode()
-    return struct.pack(">h", len(b)) + b
+event = EventLog(events_file)
 
 
 class GSSAPIServer:
@@ -206,56 +138,9 @@ class JavaGSSAPIServer:
 java_servers = None
 
 
-def answer_handshake(version, correlation, body):
-    (n,) = struct.unpack(">h", body[:2])
-    mechanism = body[2 : 2 + n].decode()
-    code = 0 if mechanism == "GSSAPI" else UNSUPPORTED_SASL_MECHANISM
-    return struct.pack(">ih", correlation, code) + struct.pack(">i", 1) + kstring("GSSAPI"), code == 0
-
-
-def parse_auth_bytes(version, body):
-    if version >= 2:
-        n, pos = read_uvarint(body, 0)
-        return body[pos : pos + n - 1]
-    (n,) = struct.unpack(">i", body[:4])
-    return body[4 : 4 + n]
-
-
-def auth_response(version, correlation, error_code, message, auth_bytes):
-    if version >= 2:
-        out = struct.pack(">i", correlation) + b"\x00"  # response header v1: no tagged fields
-        out += struct.pack(">h", error_code)
-        if message is None:
-            out += b"\x00"
-        else:
-            m = message.encode()
-            out += uvarint(len(m) + 1) + m
-        out += uvarint(len(auth_bytes) + 1) + auth_bytes
-        out += struct.pack(">q", session_lifetime_ms) + b"\x00"
-        return out
-    out = struct.pack(">ih", correlation, error_code)
-    out += struct.pack(">h", -1) if message is None else kstring(message)
-    out += struct.pack(">i", len(auth_bytes)) + auth_bytes
-    if version >= 1:
-        out += struct.pack(">q", session_lifetime_ms)
-    return out
-
-
-def pipe(src, dst):
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            dst.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for s in (src, dst):
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+def answer_handshake(correlation, body):
+    code = 0 if handshake_mechanism(body) == "GSSAPI" else UNSUPPORTED_SASL_MECHANISM
+    return handshake_response(correlation, code, ["GSSAPI"]), code == 0
 
 
 def serve(client):
@@ -264,13 +149,9 @@ def serve(client):
     server = None
     try:
         while True:
-            frame = read_frame(client)
-            api_key, version, correlation, body = parse_header(frame, is_flexible)
-            if api_key == API_API_VERSIONS:
-                send_frame(upstream, frame)
-                send_frame(client, read_frame(upstream))
-            elif api_key == API_SASL_HANDSHAKE:
-                response, ok = answer_handshake(version, correlation, body)
+            api_key, version, correlation, body = next_request(client, upstream)
+            if api_key == API_SASL_HANDSHAKE:
+                response, ok = answer_handshake(correlation, body)
                 send_frame(client, response)
                 handshaken = ok
                 server = (JavaGSSAPIServer(java_servers) if java_servers else GSSAPIServer()) if ok else None
@@ -289,10 +170,11 @@ def serve(client):
                             "Authentication failed during authentication due to invalid credentials with SASL "
                             "mechanism GSSAPI",
                             b"",
+                            session_lifetime_ms,
                         ),
                     )
                     return
-                send_frame(client, auth_response(version, correlation, 0, None, out))
+                send_frame(client, auth_response(version, correlation, 0, None, out, session_lifetime_ms))
                 if server.stage == "done":
                     event(event="authenticated", principal=server.principal, authzid=server.authzid)
                     threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
@@ -304,24 +186,14 @@ def serve(client):
     except (EOFError, OSError):
         pass
     finally:
-        for s in (client, upstream):
-            try:
-                s.close()
-            except OSError:
-                pass
+        close_both(client, upstream)
 
 
 def main():
     global java_servers
     if acceptor == "java":
         java_servers = JavaSaslServers()
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", listen_port))
-    listener.listen(16)
-    while True:
-        client, _ = listener.accept()
-        threading.Thread(target=serve, args=(client,), daemon=True).start()
+    serve_forever(listen_port, serve)
 
 
 if __name__ == "__main__":

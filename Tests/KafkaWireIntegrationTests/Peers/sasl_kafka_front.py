@@ -49,8 +49,12 @@ from pysasl.mechanism import ChallengeResponse
 from pysasl.mechanism.plain import PlainMechanism
 from scramp import ScramMechanism
 
-API_SASL_HANDSHAKE, API_API_VERSIONS, API_SASL_AUTHENTICATE = 17, 18, 36
-UNSUPPORTED_SASL_MECHANISM, SASL_AUTHENTICATION_FAILED = 33, 58
+from kafka_sasl_wire import (
+    API_SASL_AUTHENTICATE, API_SASL_HANDSHAKE, SASL_AUTHENTICATION_FAILED, UNSUPPORTED_SASL_MECHANISM, EventLog,
+    auth_response, close_both, handshake_mechanism, handshake_response, next_request, parse_auth_bytes, pipe,
+    read_frame, send_frame, serve_forever, shutdown_both
+)
+
 ALL_MECHANISMS = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"]
 
 ap = argparse.ArgumentParser()
@@ -65,12 +69,7 @@ ap.add_argument("--oauth-accept", default=r"(?!)")
 ap.add_argument("--oauth-refuse", action="append", default=[])
 opts = ap.parse_args()
 enabled = [m for m in opts.mechanisms.split(",") if m]
-events_lock = threading.Lock()
-
-
-def event(**fields):
-    with events_lock, open(opts.events_file, "a") as f:
-        f.write(json.dumps(fields) + "\n")
+event = EventLog(opts.events_file)
 
 
 class AuthFailed(Exception):
@@ -275,101 +274,7 @@ def make_server(mechanism):
     return OAuthBearerServer()
 
 
-# MARK: Kafka framing
-
-
-def read_exact(sock, n):
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise EOFError
-        data += chunk
-    return data
-
-
-def read_frame(sock):
-    (size,) = struct.unpack(">i", read_exact(sock, 4))
-    return read_exact(sock, size)
-
-
-def send_frame(sock, payload):
-    sock.sendall(struct.pack(">i", len(payload)) + payload)
-
-
-def read_uvarint(buf, pos):
-    value, shift = 0, 0
-    while True:
-        b = buf[pos]
-        pos += 1
-        value |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return value, pos
-        shift += 7
-
-
-def uvarint(n):
-    out = b""
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out += bytes([b | 0x80])
-        else:
-            return out + bytes([b])
-
-
-def parse_header(frame):
-    """Request header v1 (v2, for SaslAuthenticate v2, adds tagged fields)."""
-    api_key, version, correlation = struct.unpack(">hhi", frame[:8])
-    (client_len,) = struct.unpack(">h", frame[8:10])
-    pos = 10 + max(client_len, 0)
-    if api_key == API_SASL_AUTHENTICATE and version >= 2:
-        tags, pos = read_uvarint(frame, pos)
-        for _ in range(tags):
-            _, pos = read_uvarint(frame, pos)
-            size, pos = read_uvarint(frame, pos)
-            pos += size
-    return api_key, version, correlation, frame[pos:]
-
-
-def kstring(s):
-    b = s.encode()
-    return struct.pack(">h", len(b)) + b
-
-
-def handshake_response(correlation, code):
-    out = struct.pack(">ih", correlation, code) + struct.pack(">i", len(enabled))
-    for m in enabled:
-        out += kstring(m)
-    return out
-
-
-def parse_auth_bytes(version, body):
-    if version >= 2:
-        n, pos = read_uvarint(body, 0)
-        return body[pos : pos + n - 1]
-    (n,) = struct.unpack(">i", body[:4])
-    return body[4 : 4 + n]
-
-
-def auth_response(version, correlation, error_code, message, auth_bytes, lifetime_ms):
-    if version >= 2:
-        out = struct.pack(">i", correlation) + b"\x00"  # response header v1: no tagged fields
-        out += struct.pack(">h", error_code)
-        if message is None:
-            out += b"\x00"
-        else:
-            m = message.encode()
-            out += uvarint(len(m) + 1) + m
-        out += uvarint(len(auth_bytes) + 1) + auth_bytes
-        return out + struct.pack(">q", lifetime_ms) + b"\x00"
-    out = struct.pack(">ih", correlation, error_code)
-    out += struct.pack(">h", -1) if message is None else kstring(message)
-    out += struct.pack(">i", len(auth_bytes)) + auth_bytes
-    if version >= 1:
-        out += struct.pack(">q", lifetime_ms)
-    return out
+# MARK: Kafka session
 
 
 def session_lifetime_ms(server):
@@ -378,31 +283,10 @@ def session_lifetime_ms(server):
     return min(lifetimes) if lifetimes else 0
 
 
-def close_both(a, b):
-    for s in (a, b):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-def pipe_back(upstream, client):
-    try:
-        while True:
-            data = upstream.recv(65536)
-            if not data:
-                break
-            client.sendall(data)
-    except OSError:
-        pass
-    finally:
-        close_both(upstream, client)
-
-
 def relay(client, upstream, server, lifetime_ms):
     """Authenticated: requests go to the broker one frame at a time, until the session ends."""
     expires = time.monotonic() + lifetime_ms / 1000 if lifetime_ms else None
-    threading.Thread(target=pipe_back, args=(upstream, client), daemon=True).start()
+    threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
     try:
         while True:
             frame = read_frame(client)
@@ -414,7 +298,7 @@ def relay(client, upstream, server, lifetime_ms):
     except (EOFError, OSError):
         pass
     finally:
-        close_both(client, upstream)
+        shutdown_both(client, upstream)
 
 
 def serve(client):
@@ -422,19 +306,14 @@ def serve(client):
     server = None
     try:
         while True:
-            frame = read_frame(client)
-            api_key, version, correlation, body = parse_header(frame)
-            if api_key == API_API_VERSIONS:
-                send_frame(upstream, frame)
-                send_frame(client, read_frame(upstream))
-            elif api_key == API_SASL_HANDSHAKE:
-                (n,) = struct.unpack(">h", body[:2])
-                mechanism = body[2 : 2 + n].decode()
+            api_key, version, correlation, body = next_request(client, upstream)
+            if api_key == API_SASL_HANDSHAKE:
+                mechanism = handshake_mechanism(body)
                 if mechanism not in enabled:
-                    send_frame(client, handshake_response(correlation, UNSUPPORTED_SASL_MECHANISM))
+                    send_frame(client, handshake_response(correlation, UNSUPPORTED_SASL_MECHANISM, enabled))
                     event(event="failed", mechanism=mechanism, error="mechanism not enabled")
                     return
-                send_frame(client, handshake_response(correlation, 0))
+                send_frame(client, handshake_response(correlation, 0, enabled))
                 server = make_server(mechanism)
             elif api_key == API_SASL_AUTHENTICATE and server is not None:
                 try:
@@ -467,11 +346,7 @@ def serve(client):
     except (EOFError, OSError):
         pass
     finally:
-        for s in (client, upstream):
-            try:
-                s.close()
-            except OSError:
-                pass
+        close_both(client, upstream)
 
 
 def exit_when_parent_goes():
@@ -480,14 +355,8 @@ def exit_when_parent_goes():
 
 
 def main():
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", opts.listen_port))
-    listener.listen(16)
     threading.Thread(target=exit_when_parent_goes, daemon=True).start()
-    while True:
-        client, _ = listener.accept()
-        threading.Thread(target=serve, args=(client,), daemon=True).start()
+    serve_forever(opts.listen_port, serve)
 
 
 if __name__ == "__main__":
