@@ -21,7 +21,7 @@ struct AdminAPIPoller: Sendable {
                 first = false
                 await onFirstPoll()
                 store.updateProgress { $0.caughtUp = true }
-                logger.info("first admin-api poll done", metadata: ["cluster": "\(store.config.name)"])
+                logger.info("first admin-api poll done")
             }
             guard await pause(started + store.config.pollInterval.duration - ContinuousClock.now) else { return }
         }
@@ -51,10 +51,10 @@ struct AdminAPIPoller: Sendable {
         } catch {
             store.count { $0.requestErrors["ListGroups", default: 0] += 1 }
             store.updateProgress { $0.lastError = "ListGroups: \(error)" }
-            outages.record("ListGroups", error: error, "ListGroups", metadata: ["cluster": "\(store.config.name)"])
+            outages.record("ListGroups", error: error, "ListGroups")
             return false
         }
-        outages.record("ListGroups", error: nil, "ListGroups", metadata: ["cluster": "\(store.config.name)"])
+        outages.record("ListGroups", error: nil, "ListGroups")
         let kept = listed.filter { Self.isConsumerGroup($0) && store.config.groups.keeps($0.groupId) }
         let names = kept.map(\.groupId)
         // ListGroups v5+ says which groups use the KIP-848 protocol (Kafka 4.0+): those are
@@ -107,7 +107,6 @@ struct AdminAPIPoller: Sendable {
         // managed cluster: counted in request_errors_total, not the whole cluster being down).
         let complete = failures.isEmpty && unanswered == 0
         store.updateProgress {
-            if complete { $0.lastRefresh["groups"] = WallClock.nowSeconds }
             $0.lastError = failuresText ?? (unanswered > 0 ? lastError : nil)
         }
         if complete { store.heard("groups", cadence: store.config.pollInterval.duration) }

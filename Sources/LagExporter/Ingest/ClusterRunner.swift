@@ -31,7 +31,9 @@ final class ClusterRunner: Sendable {
 
     private static func ingest(config: LagClusterConfig, client: KafkaClient, store: LagStore, logger: Logger) async {
         // One line when a kind of request starts failing, one when it recovers: not one per retry.
-        let outages = OutageLog(logger: logger)
+        var outageLogger = logger
+        outageLogger[metadataKey: "cluster"] = "\(config.name)"
+        let outages = OutageLog(logger: outageLogger)
         let sampler = LogEndSampler(client: client, store: store, logger: logger, outages: outages)
         let reader = OffsetsTopicReader(client: client, store: store, logger: logger, outages: outages)
         let poller = AdminAPIPoller(client: client, store: store, logger: logger, outages: outages)
@@ -53,8 +55,7 @@ final class ClusterRunner: Sendable {
                         do {
                             try await reader.run(onCaughtUp: catchUp) {
                                 outages.record(
-                                    "start", error: nil, "reading the offsets topic",
-                                    metadata: ["cluster": "\(config.name)"])
+                                    "start", error: nil, "reading the offsets topic")
                             }
                             return
                         } catch let e as OffsetsTopicReader.Unreadable where source == .auto {
@@ -70,8 +71,7 @@ final class ClusterRunner: Sendable {
                             // say why and try again.
                             store.updateProgress { $0.lastError = "\(error)" }
                             outages.record(
-                                "start", error: error, "reading the offsets topic (retried every 10s)",
-                                metadata: ["cluster": "\(config.name)"])
+                                "start", error: error, "reading the offsets topic (retried every 10s)")
                             guard await pause(.seconds(10)) else { return }
                         }
                     }

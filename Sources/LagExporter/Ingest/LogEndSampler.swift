@@ -35,9 +35,8 @@ struct LogEndSampler: Sendable {
                 counts[name] = t.partitions.count
             }
             store.applyMetadata(topicPartitions: counts)
-            store.updateProgress { $0.lastRefresh["metadata"] = WallClock.nowSeconds }
             store.heard("metadata", cadence: store.config.topicRefresh.duration)
-            outages.record("metadata", error: nil, "metadata refresh", metadata: ["cluster": "\(store.config.name)"])
+            outages.record("metadata", error: nil, "metadata refresh")
             let tps = store.sampleTargets.all
             var oldest: [TopicPartition: Int64] = [:]
             for (tp, r) in await client.listOffsets(tps, spec: .earliest) {
@@ -47,7 +46,7 @@ struct LogEndSampler: Sendable {
         } catch {
             store.count { $0.requestErrors["Metadata", default: 0] += 1 }
             store.updateProgress { $0.lastError = "Metadata: \(error)" }
-            outages.record("metadata", error: error, "metadata refresh", metadata: ["cluster": "\(store.config.name)"])
+            outages.record("metadata", error: error, "metadata refresh")
         }
     }
 
@@ -76,7 +75,6 @@ struct LogEndSampler: Sendable {
                     metadata: ["cluster": "\(store.config.name)", "failed": "\(failed)", "err": "\(firstError!)"])
             }
             if !ends.isEmpty {
-                store.updateProgress { $0.lastRefresh["log_end_offsets"] = WallClock.nowSeconds }
                 store.heard("log_end_offsets", cadence: store.config.offsetRefresh.duration)
             }
         } else {

@@ -163,7 +163,7 @@ struct OffsetsTopicReader: Sendable {
                     failures += 1
                     if failures == 1 {
                         outages.record(
-                            "fetch", error: e, "offsets-topic fetch", metadata: ["cluster": "\(store.config.name)"])
+                            "fetch", error: e, "offsets-topic fetch")
                     }
                     store.count { $0.requestErrors["Fetch", default: 0] += 1 }
                     store.updateProgress { $0.lastError = "Fetch \(tp): \(e)" }
@@ -174,22 +174,19 @@ struct OffsetsTopicReader: Sendable {
             }
             store.updateProgress { p in
                 p.recordsBehind = behindTargets
-                if failures < results.count {
-                    p.lastRefresh["offsets_topic"] = WallClock.nowSeconds
-                }
                 if failures == 0 { p.lastError = nil }
             }
             // A fetch waits at most 500 ms for records: the next round follows at once.
             if failures < results.count { store.heard("offsets_topic", cadence: .seconds(1)) }
             if failures == 0 {
                 outages.record(
-                    "fetch", error: nil, "offsets-topic fetch", metadata: ["cluster": "\(store.config.name)"])
+                    "fetch", error: nil, "offsets-topic fetch")
             }
             if !caughtUp && tps.allSatisfy({ positions[$0]! >= targets[$0]! }) {
                 await onCaughtUp()
                 caughtUp = true
                 store.updateProgress { $0.caughtUp = true }
-                logger.info("offsets topic caught up", metadata: ["cluster": "\(store.config.name)"])
+                logger.info("offsets topic caught up")
             }
             if failures > 0 && failures == results.count {
                 guard await pause(backoff) else { break }

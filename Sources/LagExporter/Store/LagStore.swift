@@ -246,7 +246,8 @@ final class LagStore: Sendable {
         state.withLock { body(&$0.progress) }
     }
 
-    /// Records a successful round of an ingest loop (see `IngestProgress.contactDue`). The grace
+    /// Records a successful round of an ingest loop: its `lastRefresh` and its due time (see
+    /// `IngestProgress.contactDue`). The grace
     /// is the request timeout, at most 10 s: a hung broker reads as down within cadence + 10 s.
     func heard(_ loop: String, cadence: Duration) {
         let grace = min(config.connection.requestTimeout.duration, .seconds(10))
@@ -291,10 +292,11 @@ struct IngestProgress: Sendable, Equatable {
         contactDue.filter { $0.value < now }.map(\.key).sorted()
     }
 
-    /// A loop succeeded at `now` and runs again within `cadence`; it is overdue after that plus
-    /// `grace` (a slow but healthy broker's answer).
+    /// A loop succeeded at `now` (its refresh of that kind is done) and runs again within
+    /// `cadence`; it is overdue after that plus `grace` (a slow but healthy broker's answer).
     mutating func heard(_ loop: String, at now: Double, cadence: Duration, grace: Duration) {
         lastContact = now
+        lastRefresh[loop] = now
         contactDue[loop] = now + cadence.seconds + grace.seconds
     }
 }
