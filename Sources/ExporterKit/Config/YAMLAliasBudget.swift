@@ -52,7 +52,8 @@ enum YAMLAliasBudget {
                 default:
                     break
                 }
-                if total > limit || open.contains(where: { $0.size > limit }) { return true }
+                // Only the innermost open collection (or the total) can have grown past the limit.
+                if total > limit || (open.last?.size ?? 0) > limit { return true }
             }
             return false  // a syntax error: the decoder reports it
         }
