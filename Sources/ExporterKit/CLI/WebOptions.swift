@@ -34,7 +34,7 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(
         name: .customLong("web.request-read-timeout"),
         help: ArgumentHelp(
-            "Time allowed from a request's first byte to its last (headers and body); slower requests get 408 and are closed.",
+            "Time allowed from a request's first byte to its last (headers and body), and for a TLS handshake; slower requests get 408 and are closed, slower handshakes are closed.",
             valueName: "duration"))
     public var requestReadTimeout: ConfigDuration = ConfigDuration(.seconds(10))
 

@@ -15,6 +15,20 @@ public enum FileLimit {
         return Int(clamping: limit.rlim_cur)
     }
 
+    /// Raises the soft limit to the hard limit, as Go's runtime does for every Go program (so
+    /// node_exporter and Prometheus get it): the soft limit is a compatibility default of
+    /// `select(2)` days (often 1,024), and this process uses epoll. Returns (old, new) when it
+    /// changed, nil when it was already at the hard limit or could not be changed.
+    @discardableResult
+    public static func raiseSoftToHard() -> (old: Int, new: Int)? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return nil }
+        let old = limit.rlim_cur
+        limit.rlim_cur = limit.rlim_max
+        guard setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        return (Int(clamping: old), Int(clamping: limit.rlim_max))
+    }
+
     /// Descriptors kept for the exporter itself: a quarter of the limit, at least 128.
     public static func reserve(forLimit limit: Int) -> Int { max(128, limit / 4) }
 

@@ -154,6 +154,10 @@ public final class HTTPServer: Service, Sendable {
                         default:
                             try ops.addHandler(NIOSSLServerHandler(context: tls))
                         }
+                        try ops.addHandler(
+                            TLSHandshakeDeadline(
+                                timeout: limits.requestReadTimeout,
+                                onTimeout: { stats.requestReadTimeouts.add(1, ordering: .relaxed) }))
                     }
                     try ops.addHandler(
                         RequestReadDeadline(

@@ -31,7 +31,7 @@ public final class HTTPServerStats: Sendable {
                 .single(
                     name: "\(namespace)_http_request_read_timeouts",
                     help:
-                        "Connections closed (408) because a request was not fully read within the request read timeout.",
+                        "Connections closed because a request was not fully read (answered 408) or a TLS handshake not completed within the request read timeout.",
                     type: .counter, value: Double(requestReadTimeouts.load(ordering: .relaxed))),
                 .single(
                     name: "\(namespace)_http_connections_open", help: "Client connections open now.",

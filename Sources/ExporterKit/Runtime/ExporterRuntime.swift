@@ -46,6 +46,11 @@ public struct ExporterRuntime: Sendable {
 
     /// Runs until SIGTERM/SIGINT. Throws (for a non-zero exit) on startup errors.
     public func run() async throws {
+        if let raised = FileLimit.raiseSoftToHard() {
+            logger.info(
+                "raised the open-file soft limit to the hard limit",
+                metadata: ["from": "\(raised.old)", "to": "\(raised.new)"])
+        }
         let webConfig: WebConfigStore
         do {
             webConfig = try WebConfigStore(path: options.webConfigFile)
