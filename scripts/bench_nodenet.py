@@ -13,34 +13,25 @@ Every process it starts is stopped by pid on exit, also on failure or ^C.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "Tests" / "IntegrationTests"))
-
-from helpers import (  # noqa: E402
-    ProcessManager, free_ports, parse_samples, start_conn_holder, start_exporter,
-    start_node_exporter, sum_by,
+from harness import (
+    ProcessManager, cpu_seconds, free_ports, http_get, median, parse_samples, peak_rss_mb, percentile,
+    start_conn_holder, start_exporter, start_node_exporter, sum_by,
 )
 
 
 def fetch(port: int, path: str = "/metrics") -> tuple[float, bytes]:
     t0 = time.perf_counter()
-    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    c.request("GET", path)  # no Accept-Encoding: plain text, like a default scrape
-    r = c.getresponse()
-    body = r.read()
-    c.close()
+    status, body = http_get(port, path, timeout=120)  # plain text, like a default scrape
     dt = time.perf_counter() - t0
-    if r.status != 200:
-        raise RuntimeError(f"GET :{port}{path} -> HTTP {r.status}")
+    if status != 200:
+        raise RuntimeError(f"GET :{port}{path} -> HTTP {status}")
     return dt, body
 
 
@@ -49,27 +40,6 @@ def floor_once() -> float:
     subprocess.run("cat /proc/net/tcp /proc/net/tcp6 >/dev/null", shell=True, check=True,
                    timeout=120)
     return time.perf_counter() - t0
-
-
-def proc_status(pid: int, key: str) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])  # kB
-    return 0
-
-
-def cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def pct(xs: list[float], q: float) -> float:
-    s = sorted(xs)
-    k = (len(s) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 def main() -> int:
@@ -117,7 +87,7 @@ def main() -> int:
         times: dict[str, list[float]] = {"floor": [], "ours": [], "node": []}
         sizes = {"ours": len(body), "node": 0}
         cpu0 = cpu_seconds(ours.proc.pid)
-        for i in range(a.rounds):
+        for _ in range(a.rounds):
             times["floor"].append(floor_once())
             dt, b = fetch(ours.port)
             times["ours"].append(dt)
@@ -126,13 +96,13 @@ def main() -> int:
             times["node"].append(dt)
             sizes["node"] = len(b)
         cpu_per_scrape = (cpu_seconds(ours.proc.pid) - cpu0) / a.rounds
-        hwm_ours = proc_status(ours.proc.pid, "VmHWM") / 1024
-        hwm_node = proc_status(node.proc.pid, "VmHWM") / 1024
+        hwm_ours = peak_rss_mb(ours.proc.pid)
+        hwm_node = peak_rss_mb(node.proc.pid)
         lines_tcp = sum(1 for f in ("/proc/net/tcp", "/proc/net/tcp6")
                         for _ in open(f)) - 2
 
-        med = {k: statistics.median(v) for k, v in times.items()}
-        p90 = {k: pct(v, 0.9) for k, v in times.items()}
+        med = {k: median(v) for k, v in times.items()}
+        p90 = {k: percentile(v, 0.9) for k, v in times.items()}
         res = {
             "connections": a.connections, "sockets_held": info["sockets"],
             "proc_net_rows": lines_tcp, "established_reported": est, "rounds": a.rounds,

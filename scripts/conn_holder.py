@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Hold many loopback TCP connections (both ends) spread over several processes.
 
-Used by the integration tests (see conftest.py) and by scripts/bench-nodenet.sh.
+Used by the integration tests and scripts/bench-nodenet.sh (start_conn_holder in harness.py).
 
     python3 conn_holder.py --connections 3000 --processes 3 --ports 40001,40002,40003 \
         [--half-closed 0] [--host 127.0.0.1] [--listen-host ADDR] [--ready-file FILE]
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import errno
 import json
 import os
 import resource
@@ -100,7 +99,7 @@ def worker(idx: int, start: int, count: int, listeners: list[socket.socket], hos
     signal.signal(signal.SIGINT, on_term)
     try:
         nports = len(listeners)
-        addrs = [(host, l.getsockname()[1]) for l in listeners]
+        addrs = [(host, lsn.getsockname()[1]) for lsn in listeners]
         clients_to_halfclose: list[socket.socket] = []
         g = start
         end = start + count
@@ -123,10 +122,10 @@ def worker(idx: int, start: int, count: int, listeners: list[socket.socket], hos
                 if time.monotonic() > deadline:
                     raise TimeoutError("timed out accepting connections")
                 r, _, _ = select.select(listeners, [], [], 1.0)
-                for l in r:
+                for lsn in r:
                     while need > 0:
                         try:
-                            a, _ = l.accept()
+                            a, _ = lsn.accept()
                         except (BlockingIOError, InterruptedError):
                             break
                         held.append(a)
@@ -140,8 +139,8 @@ def worker(idx: int, start: int, count: int, listeners: list[socket.socket], hos
         close_rst(held)
         os._exit(1)
     os.close(wfd)
-    for l in listeners:
-        l.close()
+    for lsn in listeners:
+        lsn.close()
     while True:
         signal.pause()
 
@@ -189,17 +188,17 @@ def main(argv=None) -> int:
     listeners = []
     try:
         for p in ports:
-            l = socket.socket(family, socket.SOCK_STREAM)
-            l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            lsn = socket.socket(family, socket.SOCK_STREAM)
+            lsn.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             if family == socket.AF_INET6 and listen_host.lower().startswith("::ffff:"):
-                l.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-            l.bind((listen_host, p))
-            l.listen(4096)
-            l.setblocking(False)
-            listeners.append(l)
+                lsn.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            lsn.bind((listen_host, p))
+            lsn.listen(4096)
+            lsn.setblocking(False)
+            listeners.append(lsn)
     except OSError as e:
         return fail(f"cannot listen on {listen_host}:{ports}: {e}")
-    ports = [l.getsockname()[1] for l in listeners]
+    ports = [lsn.getsockname()[1] for lsn in listeners]
     per_port = {str(p): 0 for p in ports}
     for i, c in enumerate(split(n, len(ports))):
         per_port[str(ports[i])] = c  # g % nports == i  <=> split() order
@@ -280,8 +279,8 @@ def main(argv=None) -> int:
         if errs:
             kill_all()
             return fail("; ".join(errs))
-        for l in listeners:  # workers hold the listeners; parent copy not needed...
-            pass             # ...but keep them open so the ports stay LISTEN (counted by tests)
+        # The workers hold the listeners; the parent keeps its copies open all the same, so the
+        # ports stay LISTEN (the tests count them).
         info = {
             "pid": os.getpid(),
             "workers": pids,

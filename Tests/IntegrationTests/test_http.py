@@ -4,17 +4,16 @@ gzip, and the standard endpoints."""
 from __future__ import annotations
 
 import gzip
-import os
 import socket
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from helpers import (
-    Exporter, curl, free_port, parse_samples, select_samples, start_exporter, wait_until,
+    Exporter, cpu_seconds, curl, free_port, parse_samples, select_samples, start_exporter,
+    wait_until,
 )
 
 OPENMETRICS = "application/openmetrics-text;version=1.0.0"
@@ -167,11 +166,6 @@ def test_vary_accept_encoding(module_exporter):
         assert "accept-encoding" in r.header("vary").lower(), (opts, r.headers)
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def test_stalled_bodies_do_not_exhaust_file_descriptors(procs, exporter_bin):
     """1,100 connections announcing a body they never send used to exhaust a 1,024 open-file
     limit for good. Here: a 256 limit (connection cap 128), 300 stalled connections. Excess ones
@@ -191,7 +185,7 @@ def test_stalled_bodies_do_not_exhaust_file_descriptors(procs, exporter_bin):
             s.sendall(b"POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\npartial")
             stalled.append(s)
         start = time.monotonic()
-        cpu_before = _cpu_seconds(proc.pid)
+        cpu_before = cpu_seconds(proc.pid)
 
         def scrape_ok() -> bool:
             try:
@@ -212,7 +206,7 @@ def test_stalled_bodies_do_not_exhaust_file_descriptors(procs, exporter_bin):
             answers[key] = answers.get(key, 0) + 1
         assert set(answers) <= {"408", "eof", "ConnectionResetError"}, answers
         assert answers.get("408", 0) > 0, answers
-        cpu = _cpu_seconds(proc.pid) - cpu_before
+        cpu = cpu_seconds(proc.pid) - cpu_before
         elapsed = time.monotonic() - start
         assert cpu < 0.5 * elapsed + 1, f"{cpu:.1f} s CPU in {elapsed:.1f} s"
     finally:

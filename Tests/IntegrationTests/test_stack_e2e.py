@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 import urllib.parse
 import urllib.request
 
 import pytest
 import yaml
 
-from helpers import REPO
-
-sys.path.insert(0, str(REPO / "scripts"))
-import stack as stack_mod  # noqa: E402
+import stack as stack_mod  # scripts/stack.py (helpers puts scripts/ on sys.path)
+from helpers import REPO, WaitFailed, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -50,21 +47,15 @@ def query(s, expr: str) -> dict[tuple, float]:
 
 
 def eventually(pred, timeout: float, what: str, s=None):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = pred()
-            if last:
-                return last
-        except Exception as e:  # noqa: BLE001
-            last = e
-        time.sleep(1)
-    logs = ""
-    if s is not None:
+    """wait_until polling once a second; on a timeout, with the stack's logs (s given)."""
+    try:
+        return wait_until(pred, timeout, interval=1, what=what)
+    except WaitFailed as e:
+        if s is None:
+            raise
         logs = "\n".join(f"--- {n} ---\n{s.log(n)[-1500:]}" for n in ("lag-exporter", "prometheus",
                                                                    "prometheus-reloader"))
-    raise AssertionError(f"timed out after {timeout}s: {what} (last: {last})\n{logs}")
+        raise WaitFailed(f"{e}\n{logs}") from None
 
 
 def test_every_target_is_up(stack):
