@@ -49,6 +49,7 @@ export TANSU_BIN
 
 if [ "$ONLY_INTEGRATION" = 0 ]; then
   step lint swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
+  step python-lint ruff check --no-cache   # ruff.toml: the tests' and scripts' Python
   # Generated Kafka messages must match the specs (shared/ lies beside the repository).
   if [ -d ../shared/reference/kafka-schemas ]; then
     step codegen-check python3 scripts/kafka-codegen/generate.py --check --schemas ../shared/reference/kafka-schemas

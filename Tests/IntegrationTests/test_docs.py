@@ -192,7 +192,7 @@ def source_families(exporter: str) -> dict[str, str]:
         builder = re.search(r'FamilyBuilder\(prefix: "([^"]*)"\)', src)
         values["prefix"] = re.findall(r'(?<!FamilyBuilder\()\bprefix: "(\w*)"', src)
 
-        def expand(raw: str, where: str) -> list[str]:
+        def expand(raw: str, where: str, values: dict = values) -> list[str]:
             names = [raw]
             for var in re.findall(r"\\\((\w+)\)", raw):
                 assert values.get(var), f"{where}: cannot resolve \\({var}) in \"{raw}\": extend test_docs.py"
@@ -300,7 +300,7 @@ def test_cluster_metric_families_are_documented(kafka, module_procs, tmp_path):
     # Sidecar log dirs on real directories (the test broker has no DescribeLogDirs), two topics
     # with max_topics 1 (one is folded into "other"); a second cluster whose broker lacks the API.
     dirs = [tmp_path / "data-1", tmp_path / "data-2"]
-    for d, topic in zip(dirs, ("orders", "payments")):
+    for d, topic in zip(dirs, ("orders", "payments"), strict=True):
         (d / f"{topic}-0").mkdir(parents=True)
         (d / f"{topic}-0" / "00000000000000000000.log").write_bytes(b"x" * 4096)
     cfg = tmp_path / "cluster.yml"

@@ -85,7 +85,7 @@ def scrape_both(ours, node):
 
 
 def node_states(samples) -> dict[str, float]:
-    got = {l["state"]: v for l, v in select_samples(samples, "node_tcp_connection_states")}
+    got = {labels["state"]: v for labels, v in select_samples(samples, "node_tcp_connection_states")}
     # node_exporter only emits the states it saw; absent means 0
     return {s: got.get(s, 0.0) for s in TCP_STATES}
 
@@ -141,6 +141,6 @@ def test_listener_ports_counted_as_loopback(setup):
         assert by_state.get("established", 0) == 2 * (conns - half), msg
         assert by_state.get("close_wait", 0) == half, msg   # server ends
         assert by_state.get("fin_wait2", 0) == half, msg    # client ends
-        other_dirs = {l["direction"] for l, v in select_samples(samples, METRIC, port=p)
-                      if l["direction"] != "loopback" and l["state"] != "listen" and v > 0}
+        other_dirs = {labels["direction"] for labels, v in select_samples(samples, METRIC, port=p)
+                      if labels["direction"] != "loopback" and labels["state"] != "listen" and v > 0}
         assert not other_dirs, f"port {p}: loopback connections also counted as {other_dirs}"

@@ -19,7 +19,6 @@ import filecmp
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
 
@@ -779,7 +778,6 @@ class Gen:
 
     # -- declarations
     def emit_struct_body(self, out, s, top):
-        m = self.m
         fields = s.fields
         for f in fields:
             doc(out, f.about)

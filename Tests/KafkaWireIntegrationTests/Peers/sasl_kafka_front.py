@@ -105,7 +105,7 @@ class PlainServer:
         try:
             creds, _ = PlainMechanism().server_attempt([ChallengeResponse(b"", message)])
         except Exception as e:  # pysasl's InvalidResponse: not three NUL-separated fields
-            raise generic_failure(self.mechanism, "malformed PLAIN message: %r" % type(e).__name__)
+            raise generic_failure(self.mechanism, "malformed PLAIN message: %r" % type(e).__name__) from e
         # PlainSaslServer's checks, each a SaslAuthenticationException whose text the client gets.
         if not creds.authcid:
             raise AuthFailed("Authentication failed: username not specified")
@@ -154,7 +154,7 @@ class ScramServer:
                 self.authzid = ""
                 return self.server.get_server_final().encode()
         except Exception as e:  # scramp: unknown user, bad proof, malformed message
-            raise generic_failure(self.mechanism, "%s: %s" % (type(e).__name__, e))
+            raise generic_failure(self.mechanism, "%s: %s" % (type(e).__name__, e)) from e
         raise generic_failure(self.mechanism, "message after the exchange completed")
 
 
@@ -207,8 +207,8 @@ def validate_token(token):
     if len(parts) == 3:
         try:
             claims = b64url_json(parts[1])
-        except Exception:
-            raise ValueError("the JWT payload is not base64url JSON")
+        except Exception as e:
+            raise ValueError("the JWT payload is not base64url JSON") from e
         exp, sub = claims.get("exp"), claims.get("sub")
         if not isinstance(exp, (int, float)):
             raise ValueError("the JWT has no exp claim")
@@ -243,7 +243,7 @@ class OAuthBearerServer:
         try:
             authzid, pairs = parse_client_initial_response(message)
         except (ValueError, UnicodeDecodeError) as e:
-            raise generic_failure(self.mechanism, "malformed client initial response: %s" % e)
+            raise generic_failure(self.mechanism, "malformed client initial response: %s" % e) from e
         auth = pairs.pop("auth", None)
         match = BEARER.fullmatch(auth.encode()) if auth is not None else None
         if match is None:
