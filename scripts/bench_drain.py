@@ -49,69 +49,6 @@ class BenchError(RuntimeError):
 
 
 # ---------------------------------------------------------------------------------------------
-# the confluent-kafka drainer (runs as a child: python3 bench_drain.py --child-confluent ...)
-
-
-def child_confluent(bootstrap: str, topic: str, n: int, pmb: int, max_bytes: int,
-                    timeout: float) -> int:
-    from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
-
-    r0 = resource.getrusage(resource.RUSAGE_SELF)
-    t0 = time.perf_counter()
-    c = Consumer({
-        "bootstrap.servers": bootstrap,
-        "group.id": "bench-drain",  # required by the client; assign() never joins the group
-        "enable.auto.commit": False,
-        "enable.auto.offset.store": False,
-        "auto.offset.reset": "earliest",
-        "fetch.max.bytes": max_bytes,
-        "max.partition.fetch.bytes": pmb,
-        "fetch.wait.max.ms": 500,
-        "check.crcs": True,  # KafkaWire checks every batch's CRC-32C too
-        # Let the fetcher run ahead without pausing: with the defaults (queued.min.messages
-        # 100000, 64 MiB queue, fetch.queue.backoff.ms 1000) a partition's next fetch is put
-        # off by 1 s whenever the shared queue is "full", adding ~1 s to many drains here.
-        "fetch.queue.backoff.ms": 10,
-        "queued.min.messages": 10_000_000,
-        "queued.max.messages.kbytes": 1 << 20,
-    })
-    md = c.list_topics(topic, timeout=30).topics[topic]
-    if md.error is not None or not md.partitions:
-        raise SystemExit(f"confluent drain: topic {topic}: {md.error}")
-    parts = sorted(md.partitions)
-    c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
-    count = 0
-    value_bytes = 0
-    calls = 0
-    deadline = t0 + timeout
-    while count < n:
-        if time.perf_counter() > deadline:
-            raise SystemExit(f"confluent drain: timed out after {count} of {n} records")
-        # consume() waits for a FULL batch (or the timeout): never ask for more than remain
-        msgs = c.consume(num_messages=min(10000, n - count), timeout=1.0)
-        calls += 1
-        for m in msgs:
-            if m.error() is not None:
-                raise SystemExit(f"confluent drain: {m.error()}")
-            value_bytes += len(m.value())
-        count += len(msgs)
-    wall = time.perf_counter() - t0
-    r1 = resource.getrusage(resource.RUSAGE_SELF)
-    user, system = r1.ru_utime - r0.ru_utime, r1.ru_stime - r0.ru_stime
-    # Outside the timed window: the positions (offsets start at 0, no gaps here) must add up to
-    # the count, i.e. no record was delivered twice.
-    end_sum = sum(tp.offset for tp in c.position([TopicPartition(topic, p) for p in parts]))
-    print(json.dumps({"records": count, "value_bytes": value_bytes, "consume_calls": calls,
-                      "wall_s": wall, "cpu_s": user + system, "user_s": user, "sys_s": system,
-                      "end_offsets_sum": end_sum}),
-          flush=True)
-    c.close()
-    if count != n:
-        raise SystemExit(f"confluent drain: counted {count} records, expected {n}")
-    return 0
-
-
-# ---------------------------------------------------------------------------------------------
 # the librdkafka C floor: the same drain without CPython, against the wheel's own librdkafka
 
 FLOOR_C = r"""
@@ -364,7 +301,7 @@ class Bench:
             "ours": [a.bin, self.bootstrap, self.topic, n, "--partition-max-bytes",
                      str(a.partition_max_bytes), "--max-bytes", str(a.max_bytes),
                      "--timeout", str(a.timeout)],
-            "confluent": [sys.executable, str(Path(__file__).resolve()), "--child-confluent",
+            "confluent": [sys.executable, str(Path(__file__).resolve().parent / "drain_confluent.py"),
                           self.bootstrap, self.topic, n, str(a.partition_max_bytes),
                           str(a.max_bytes), str(a.timeout)],
         }
@@ -457,9 +394,6 @@ class Bench:
 
 
 def main() -> int:
-    if len(sys.argv) > 1 and sys.argv[1] == "--child-confluent":
-        b, t, n, pmb, mb, to = sys.argv[2:8]
-        return child_confluent(b, t, int(n), int(pmb), int(mb), float(to))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bin", required=True, help="drain-bench binary")
     ap.add_argument("--records", type=int, default=1_000_000)

@@ -8,11 +8,13 @@ scripts import from scripts/; nothing under scripts/ imports from Tests/. The sc
 tools (benchmarks, the Burrow comparison, the demo stack) and run from a checkout on their own,
 while the end-to-end tests drive some of the same tools (test_stack_e2e.py runs scripts/stack.py),
 so the code both need lives here, beside the tools. Standard library plus `requests` (setup.sh).
+
+Importing it costs little (no `requests`, no urllib until a function needs them): a benchmark's
+child process may import it without adding to the CPU it measures.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import math
 import os
@@ -24,11 +26,12 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 SCRIPTS = Path(__file__).resolve().parent
 REPO = SCRIPTS.parent
@@ -81,6 +84,8 @@ def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
 
 def http_get(port: int, path: str, timeout: float = 60, host: str = "127.0.0.1") -> tuple[int, bytes]:
     """One plain GET (no Accept-Encoding: the body as a default scrape gets it): status, body."""
+    import http.client
+
     c = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         c.request("GET", path)
@@ -92,6 +97,8 @@ def http_get(port: int, path: str, timeout: float = 60, host: str = "127.0.0.1")
 
 def http_ok(url: str, timeout: float = 2) -> bool:
     """True when GET url answers 200; any error is False (for polling)."""
+    import urllib.request
+
     try:
         with urllib.request.urlopen(url, timeout=timeout) as r:
             return r.status == 200
@@ -465,6 +472,8 @@ class Exporter:
         return self.base + self.path
 
     def scrape(self, **kw) -> requests.Response:
+        import requests
+
         return requests.get(self.metrics_url, timeout=kw.pop("timeout", 30), **kw)
 
 
@@ -474,6 +483,8 @@ def start_exporter(pm: ProcessManager, binary: Path, *extra: str, host: str = "1
     """Start nodenet-exporter on host:port. wait='healthy': poll GET /-/healthy (plain HTTP,
     no auth) until 200; wait='port': until the TCP port accepts (TLS / auth configs);
     wait='none': return at once."""
+    import requests
+
     port = port or free_port(host)
     h = f"[{host}]" if ":" in host else host
     args = [str(binary), f"--web.listen-address={h}:{port}"]
@@ -497,6 +508,8 @@ def start_exporter(pm: ProcessManager, binary: Path, *extra: str, host: str = "1
 
 
 def start_node_exporter(pm: ProcessManager, binary: str, port: int | None = None) -> Exporter:
+    import requests
+
     port = port or free_port()
     proc = pm.start("node-exporter", [binary, f"--web.listen-address=127.0.0.1:{port}",
                                       "--collector.disable-defaults", "--collector.tcpstat"])
