@@ -32,7 +32,10 @@ import threading
 import time
 from pathlib import Path
 
-from harness import REPO, free_port, http_ok, stop_process, tansu_bin, wait_port, wait_until
+from harness import (
+    EXPORTERS, REPO, free_port, http_ok, share_with_exporter, stop_process, tansu_bin, unprivileged_prefix,
+    wait_port, wait_until,
+)
 
 CLUSTER = "demo"
 RELOADER = REPO / "deploy" / "prometheus" / "reload-on-change.sh"
@@ -126,8 +129,14 @@ class Stack:
         return str(p)
 
     def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        args = [str(a) for a in args]
+        if name in EXPORTERS and os.geteuid() == 0:
+            # As every deploy artefact runs them (and ProcessManager in the tests): an unprivileged
+            # user without capabilities, reading its config from the work directory.
+            share_with_exporter(self.work)
+            args = unprivileged_prefix() + args
         log = open(self.work / f"{name}.log", "wb")
-        proc = subprocess.Popen([str(a) for a in args], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 start_new_session=True, cwd=self.work)
         log.close()
         self.procs.append((name, proc))
