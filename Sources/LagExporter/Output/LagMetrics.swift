@@ -22,9 +22,10 @@ enum LagMetrics {
     static func families(stores: [LagStore], now: Int64) -> [MetricFamily] {
         var f = FamilyBuilder()
         for store in stores.sorted(by: { $0.config.name < $1.config.name }) {
-            let header = store.header()
+            let snapshot = store.snapshot()
+            let header = store.header(snapshot)
             let config = store.config
-            let count = store.forEachGroup(now: now) { addGroup($0, cluster: config.name, config, to: &f) }
+            let count = store.forEachGroup(snapshot, now: now) { addGroup($0, cluster: config.name, config, to: &f) }
             addSelf(header, groups: count, to: &f)
             if config.granularity == .partition { addTopics(header, config, to: &f) }
         }

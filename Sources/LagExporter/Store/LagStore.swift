@@ -3,8 +3,8 @@ import KafkaWire
 import Synchronization
 
 /// The state of one cluster: commit rings per group/topic/partition, log-end history per
-/// partition, ingest progress and counters. Ingest writes, scrapes read a snapshot
-/// (`view(now:)`); one lock, held briefly by both.
+/// partition, ingest progress and counters. Ingest writes under the lock; scrapes, the Burrow
+/// API and the status page take a copy-on-write `snapshot()` and evaluate it outside the lock.
 final class LagStore: Sendable {
     let config: LagClusterConfig
 
