@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "nodenet-exporter", targets: ["NodeNetExporter"]),
         .executable(name: "cluster-exporter", targets: ["ClusterExporter"]),
         .executable(name: "lag-exporter", targets: ["LagExporter"]),
+        .executable(name: "push-gateway", targets: ["PushGateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -112,6 +113,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "PushGateway",
+            dependencies: [
+                "ExporterKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "records-bench",
             dependencies: ["KafkaWire"],
             path: "Benchmarks/RecordsBench",
@@ -154,6 +166,11 @@ let package = Package(
         .testTarget(
             name: "LagExporterTests",
             dependencies: ["LagExporter", "KafkaWire", "ExporterKit", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PushGatewayTests",
+            dependencies: ["PushGateway", "ExporterKit"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

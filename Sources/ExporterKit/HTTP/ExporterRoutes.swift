@@ -18,6 +18,9 @@ public struct ExporterRoutes: HTTPResponder {
     public var landingExtras: @Sendable () async -> String = { "" }
     /// Extra routes tried before 404, by path prefix.
     public var extraRoutes: [(prefix: String, responder: any HTTPResponder)] = []
+    /// Answers the telemetry path from the gathered self metrics instead of the standard
+    /// encoder: a program serving metrics it did not collect (push-gateway) merges them in.
+    public var telemetry: (@Sendable (_ own: [MetricFamily], _ request: HTTPRequest) async -> HTTPResponse)?
     private let inFlight = ScrapeLimiter()
 
     public init(telemetryPath: String, build: BuildInfo, runner: ScrapeRunner, maxConcurrentScrapes: Int) {
@@ -77,6 +80,7 @@ public struct ExporterRoutes: HTTPResponder {
             header: request.headers.first(name: "X-Prometheus-Scrape-Timeout-Seconds"),
             default: defaultScrapeTimeout, offset: timeoutOffset)
         let families = await runner.gather(timeout: timeout)
+        if let telemetry { return await telemetry(families, request) }
         let format = ExpositionFormat.negotiate(accept: request.headers.first(name: "Accept"))
         do {
             let body = try ExpositionEncoder.encodeBuffer(families, format: format)

@@ -23,6 +23,10 @@ public struct ExporterRuntime: Sendable {
     public var services: [any Service] = []
     public var landingExtras: @Sendable () async -> String = { "" }
     public var extraRoutes: [(prefix: String, responder: any HTTPResponder)] = []
+    /// See `ExporterRoutes.telemetry`.
+    public var telemetry: (@Sendable (_ own: [MetricFamily], _ request: HTTPRequest) async -> HTTPResponse)?
+    /// Request body limit (413 above it); nil keeps the server's default.
+    public var maxBodyBytes: Int?
 
     public init(
         build: BuildInfo, namespace: String, options: CommonOptions, defaultPort: Int, logger: Logger,
@@ -87,9 +91,12 @@ public struct ExporterRuntime: Sendable {
         routes.reload = reloadAll
         routes.landingExtras = landingExtras
         routes.extraRoutes = extraRoutes
+        routes.telemetry = telemetry
+        var limits = options.serverLimits
+        if let maxBodyBytes { limits.maxBodyBytes = maxBodyBytes }
         let server = HTTPServer(
             addresses: options.addresses(defaultPort: defaultPort), webConfig: webConfig, responder: routes,
-            limits: options.serverLimits, logger: logger, stats: httpStats)
+            limits: limits, logger: logger, stats: httpStats)
         try await server.bind()
         logger.info("starting", metadata: ["version": "\(build.version)", "revision": "\(build.revision)"])
 

@@ -1,0 +1,85 @@
+import ExporterKit
+
+/// Builds what `/metrics` serves: the pushed families of every group merged by name, each
+/// group's `push_time_seconds` and `push_failure_time_seconds`, and the gateway's own
+/// families, in the order and spelling of the Pushgateway (Prometheus' Go text encoder).
+enum Exposition {
+    static let pushTimeName = "push_time_seconds"
+    static let pushTimeHelp = "Last Unix time when changing this group in the Pushgateway succeeded."
+    static let failureTimeName = "push_failure_time_seconds"
+    static let failureTimeHelp = "Last Unix time when changing this group in the Pushgateway failed."
+
+    /// The families to serve, sorted by name, their series in Go's order; families without
+    /// series are left out.
+    static func merge(groups: [Group], own: [PushedFamily]) -> [PushedFamily] {
+        var byName: [String: PushedFamily] = [:]
+        var pushTime = PushedFamily(name: pushTimeName, help: pushTimeHelp, type: .gauge)
+        var failureTime = PushedFamily(name: failureTimeName, help: failureTimeHelp, type: .gauge)
+        pushTime.metrics.reserveCapacity(groups.count)
+        failureTime.metrics.reserveCapacity(groups.count)
+        for g in groups {
+            for f in g.families.values {
+                if byName[f.name] == nil {
+                    byName[f.name] = f
+                } else {
+                    byName[f.name]!.metrics.append(contentsOf: f.metrics)
+                }
+            }
+            let labels = timestampLabels(g.key)
+            pushTime.metrics.append(PushedMetric(labels: labels, value: .simple(g.pushTime)))
+            failureTime.metrics.append(PushedMetric(labels: labels, value: .simple(g.failureTime)))
+        }
+        if !groups.isEmpty {
+            byName[pushTimeName] = pushTime
+            byName[failureTimeName] = failureTime
+        }
+        for o in own {
+            if var f = byName[o.name] {
+                // A pushed family of the gateway's own name: served under its help (as the
+                // Pushgateway does); a type clash was refused at push time.
+                guard f.type == o.type else { continue }
+                f.help = o.help
+                f.metrics.append(contentsOf: o.metrics)
+                byName[o.name] = f
+            } else {
+                byName[o.name] = o
+            }
+        }
+        var out = byName.values.filter { !$0.metrics.isEmpty }
+        out.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        for i in out.indices { out[i].metrics.sort(by: goMetricOrder) }
+        return out
+    }
+
+    /// The grouping labels plus `instance=""` when the key has no instance, sorted.
+    static func timestampLabels(_ key: GroupingKey) -> [Label] {
+        var labels = key.labels
+        if key.value(of: "instance") == nil {
+            labels.append(Label("instance", ""))
+            labels.sort { $0.name < $1.name }
+        }
+        return labels
+    }
+
+    /// client_golang's order: fewer labels first, then label values position by position.
+    static func goMetricOrder(_ a: PushedMetric, _ b: PushedMetric) -> Bool {
+        if a.labels.count != b.labels.count { return a.labels.count < b.labels.count }
+        for (x, y) in zip(a.labels, b.labels) where x.value != y.value {
+            return x.value.utf8.lexicographicallyPrecedes(y.value.utf8)
+        }
+        return false
+    }
+
+    /// The gateway's own families (from the shared runtime) in the pushed-family model.
+    static func convert(_ families: [MetricFamily]) -> [PushedFamily] {
+        families.map { f in
+            let isCounter = f.type == .counter
+            let type: PushedType = isCounter ? .counter : f.type == .gauge ? .gauge : .untyped
+            return PushedFamily(
+                name: isCounter ? f.name + "_total" : f.name, help: f.help, type: type,
+                metrics: f.samples.map {
+                    PushedMetric(labels: $0.labels.sorted { $0.name < $1.name }, value: .simple($0.value))
+                })
+        }
+    }
+}
