@@ -80,12 +80,13 @@ fi
 # The end-to-end tests use the debug builds (built above, or here in --integration-only): none of
 # them times the exporters, and a cold release build would add minutes to every CI run. The
 # benchmarks (scripts/bench-*.sh) build release binaries of their own.
-step build-exporters bash -c 'swift build --product nodenet-exporter && swift build --product lag-exporter && swift build --product cluster-exporter'
+step build-exporters bash -c 'swift build --product nodenet-exporter && swift build --product lag-exporter && swift build --product cluster-exporter && swift build --product push-gateway'
 BIN_DIR="$(swift build --show-bin-path)"
 export NODENET_EXPORTER_BIN="$BIN_DIR/nodenet-exporter"
 export LAG_EXPORTER_BIN="$BIN_DIR/lag-exporter"
 export CLUSTER_EXPORTER_BIN="$BIN_DIR/cluster-exporter"
-for b in "$NODENET_EXPORTER_BIN" "$LAG_EXPORTER_BIN" "$CLUSTER_EXPORTER_BIN"; do
+export PUSH_GATEWAY_BIN="$BIN_DIR/push-gateway"
+for b in "$NODENET_EXPORTER_BIN" "$LAG_EXPORTER_BIN" "$CLUSTER_EXPORTER_BIN" "$PUSH_GATEWAY_BIN"; do
   [ -x "$b" ] || { echo "test.sh: $b missing after build" >&2; exit 1; }
 done
 # Docker cannot run here: the Dockerfiles' package lists against what the built binaries load (deploy/README.md).

@@ -1,0 +1,211 @@
+"""push-gateway against Debian's Prometheus Pushgateway (the reference, v1.5.1).
+
+Both gateways get the same sequence of pushes: the real Python `prometheus_client`
+(push_to_gateway, pushadd_to_gateway, delete_from_gateway) and raw requests like curl sends,
+valid and invalid. Every request must get the same status code from both, and at the end both
+must serve the same /metrics: the pushed families, the grouping labels on every sample and the
+push_time_seconds / push_failure_time_seconds series (their non-zero values, wall-clock times,
+masked), byte for byte. Each gateway's own families (go_*, process_*, pushgateway_*) are left
+out. The deliberate differences (docs/push-gateway.md) are tested separately below, against
+both gateways, so the documentation's claims about the reference stay true.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+import requests
+from prometheus_client import (
+    CollectorRegistry, Counter, Enum, Gauge, Histogram, Info, Summary, delete_from_gateway,
+    pushadd_to_gateway, push_to_gateway,
+)
+
+from conftest import built_binary
+from helpers import ProcessManager, free_port, wait_until
+
+OWN = re.compile(r"^(# (HELP|TYPE) )?(go_|process_|pushgateway_)")
+TS = re.compile(r"^(push_(?:failure_)?time_seconds\{[^}]*\}) (?!0$)\S+$")
+
+
+class Gateway:
+    def __init__(self, name: str, proc, port: int):
+        self.name = name
+        self.proc = proc
+        self.url = f"http://127.0.0.1:{port}"
+
+    def req(self, method: str, path: str, body: bytes = b"", content_type: str | None = None):
+        headers = {"Content-Type": content_type} if content_type else {}
+        return requests.request(method, self.url + path, data=body, headers=headers, timeout=10,
+                                allow_redirects=False)
+
+    def pushed(self) -> str:
+        """/metrics without the gateway's own families, push timestamps masked."""
+        r = requests.get(self.url + "/metrics", timeout=10)
+        assert r.status_code == 200, r.text
+        lines = [TS.sub(r"\1 <time>", ln) for ln in r.text.splitlines() if not OWN.match(ln)]
+        return "\n".join(lines) + "\n"
+
+
+def start_reference(pm: ProcessManager, *extra: str) -> Gateway:
+    binary = shutil.which("prometheus-pushgateway")
+    if not binary:
+        pytest.fail("prometheus-pushgateway not installed (run scripts/setup.sh)")
+    port = free_port()
+    proc = pm.start("prometheus-pushgateway", [binary, f"--web.listen-address=127.0.0.1:{port}",
+                                               "--persistence.file=", *extra])
+    gw = Gateway("reference", proc, port)
+    wait_until(lambda: requests.get(gw.url + "/-/ready", timeout=2).status_code == 200, 20,
+               what="reference pushgateway ready", proc=proc)
+    return gw
+
+
+def start_ours(pm: ProcessManager, *extra: str) -> Gateway:
+    port = free_port()
+    proc = pm.start("push-gateway", [built_binary("push-gateway"),
+                                     f"--web.listen-address=127.0.0.1:{port}", *extra])
+    gw = Gateway("push-gateway", proc, port)
+    wait_until(lambda: requests.get(gw.url + "/-/ready", timeout=2).status_code == 200, 20,
+               what="push-gateway ready", proc=proc)
+    return gw
+
+
+@pytest.fixture
+def pair(procs):
+    return start_reference(procs), start_ours(procs)
+
+
+def client_registry() -> CollectorRegistry:
+    """What a Kafka client's metrics look like through prometheus_client: every metric type."""
+    reg = CollectorRegistry()
+    c = Counter("client_requests", "Requests sent.", ["broker"], registry=reg)
+    c.labels("1").inc(3)
+    c.labels("2").inc(0.5)
+    g = Gauge("client_queue_messages", "Messages waiting.\nSecond \\ line.", registry=reg)
+    g.set(1_000_000)
+    h = Histogram("client_rtt_seconds", "Round trip.", ["broker"], buckets=(0.001, 0.01, 0.25, 1.5),
+                  registry=reg)
+    for v in (0.0005, 0.003, 0.2, 7):
+        h.labels("1").observe(v)
+    s = Summary("client_batch_bytes", "Batch sizes.", registry=reg)
+    s.observe(1234.5)
+    s.observe(0.000012)
+    Info("client_build", "Client build.", registry=reg).info({"version": "2.6.0", "lang": "py"})
+    e = Enum("client_state", "State.", states=["up", "down"], registry=reg)
+    e.state("down")
+    return reg
+
+
+def other_registry() -> CollectorRegistry:
+    reg = CollectorRegistry()
+    Gauge("client_queue_messages", "Messages waiting.\nSecond \\ line.", registry=reg).set(-2.5e-7)
+    Gauge("only_here", "Only in one group.", ["path"], registry=reg).labels('a"b\\c').set(float("nan"))
+    return reg
+
+
+PLAIN = "text/plain; version=0.0.4"
+
+# (method, path, body) as curl would send them; valid and invalid.
+RAW = [
+    ("PUT", "/metrics/job/raw/instance/h1", b"# TYPE up_ish counter\nup_ish{a=\"1\"} 3\nbare 2\n"),
+    ("POST", "/metrics/job/raw/instance/h1", b"# TYPE up_ish counter\nup_ish{a=\"2\"} 4\n"),
+    ("PUT", "/metrics/job/raw2", b"up_ish{x=\"1\"} 3\n"),                      # untyped vs counter
+    ("PUT", "/metrics/job/raw3", b"# TYPE up_ish gauge\nup_ish 3\n"),           # gauge vs counter
+    ("PUT", "/metrics/job/raw4", b"stamped 3 1700000000000\n"),                 # timestamp
+    ("PUT", "/metrics/job/raw5", b"broken{ 3\n"),                               # parse error
+    ("PUT", "/metrics/job/raw6", b"dup 1\ndup 2\n"),                            # duplicate series
+    ("PUT", "/metrics/job/raw7", b"# TYPE m gauge\n# TYPE m gauge\nm 1\n"),     # second TYPE
+    ("PUT", "/metrics/job/raw8", b"late 1\n# TYPE late gauge\n"),               # TYPE after samples
+    ("PUT", "/metrics/job/raw9", b"# TYPE client_rtt_seconds_count gauge\nclient_rtt_seconds_count 1\n"),
+    ("PUT", "/metrics/job/raw10", b"x 1\n"),
+    ("PUT", "/metrics/job/raw10", b""),                                         # empty PUT: group emptied
+    ("POST", "/metrics/job/raw11", b""),                                        # empty POST: group created
+    ("PUT", "/metrics/job@base64/am9iL3g=/lbl@base64/=", b"x 1\n"),             # job "job/x", empty label
+    ("PUT", "/metrics/job/raw12/lbl/", b"x 1\n"),                               # trailing slash: empty value
+    ("PUT", "/metrics/job/raw12/lbl", b"x 1\n"),                                # odd components
+    ("PUT", "/metrics/job/raw13/__x/1", b"x 1\n"),                              # reserved label name
+    ("PUT", "/metrics/job/raw13/a/b/a/c", b"x 1\n"),                            # last value wins
+    ("PUT", "/metrics/job/raw14", b"x{instance=\"z\"} 1\n"),                    # explicit instance kept
+    ("PUT", "/metrics/job/a%2Fb/c", b"pc 1\n"),                                 # %2F separates
+    ("PUT", "/metrics/job/raw15", b"v 0x10\n"),                                 # hex is no float
+    ("PUT", "/metrics/job/raw15", b"# TYPE q summary\nq{quantile=\"0.5\"} 1\nq_sum 3\nq_count 2.7\n"
+                                  b"big 1e21\nsmall 0.00001\nneg -0.0\nn NaN\ni +Inf\n"),
+    ("PUT", "/metrics/job/raw16", b"# TYPE q_sum gauge\nq_sum 1\n"),            # collides with summary
+    ("GET", "/metrics/job/raw14", b""),                                         # method
+    ("DELETE", "/metrics/job/raw14", b""),
+    ("DELETE", "/metrics/job/never-pushed", b""),
+]
+
+
+def test_same_codes_and_metrics_as_the_pushgateway(pair):
+    ref, ours = pair
+    codes: list[tuple[str, int, int]] = []
+
+    def both(what: str, fn):
+        got = []
+        for gw in (ref, ours):
+            try:
+                fn(gw)
+                got.append(200)
+            except Exception as e:  # prometheus_client raises on non-2xx  # noqa: BLE001
+                m = re.search(r"HTTP Error (\d+)", str(e))
+                assert m, f"{gw.name}: {what}: {e}"
+                got.append(int(m.group(1)))
+        codes.append((what, *got))
+
+    reg, other = client_registry(), other_registry()
+    for gw_fn, what in [
+        (lambda gw: push_to_gateway(gw.url[7:], job="kafka-client", registry=reg,
+                                    grouping_key={"instance": "producer-1", "topic": "orders/eu"}),
+         "push_to_gateway"),
+        (lambda gw: push_to_gateway(gw.url[7:], job="kafka-client", registry=other,
+                                    grouping_key={"instance": "consumer 2", "empty": ""}), "push other"),
+        (lambda gw: pushadd_to_gateway(gw.url[7:], job="kafka-client", registry=other,
+                                       grouping_key={"instance": "producer-1", "topic": "orders/eu"}),
+         "pushadd_to_gateway"),
+        (lambda gw: push_to_gateway(gw.url[7:], job="gone", registry=other), "push to delete"),
+        (lambda gw: delete_from_gateway(gw.url[7:], job="gone"), "delete_from_gateway"),
+    ]:
+        both(what, gw_fn)
+    for method, path, body in RAW:
+        got = [gw.req(method, path, body, PLAIN).status_code for gw in (ref, ours)]
+        codes.append((f"{method} {path} {body[:30]!r}", *got))
+
+    assert [c for c in codes if c[1] != c[2]] == [], codes
+    # Both refused and accepted something (the sequence exercises both paths).
+    assert {c[1] for c in codes} >= {200, 202, 400}
+    assert ref.pushed() == ours.pushed()
+
+
+def test_refusals_name_the_problem(procs):
+    ours = start_ours(procs)
+    for path, body, words in [
+        ("/metrics/job/a", b"m 1 1700000000000\n", "must not have timestamps"),
+        ("/metrics/job/a", b"m{ 1\n", "text format parsing error in line 1"),
+        ("/metrics/job/a/lbl", b"m 1\n", "odd number of components"),
+        ("/metrics/job/a", b"m 1\nm 1\n", "was collected before with the same name and label values"),
+    ]:
+        r = ours.req("PUT", path, body, PLAIN)
+        assert r.status_code == 400 and words in r.text, (path, body, r.status_code, r.text)
+
+
+def test_deliberate_differences(pair):
+    """Where push-gateway refuses what the Pushgateway 1.5.1 accepts (docs/push-gateway.md)."""
+    ref, ours = pair
+    # 1. A pushed label contradicting the grouping key: the reference overwrites it silently.
+    body = b"m{job=\"other\",instance=\"q\"} 1\n"
+    assert ref.req("PUT", "/metrics/job/k1/instance/i", body, PLAIN).status_code == 200
+    assert 'm{instance="i",job="k1"} 1' in ref.pushed()
+    r = ours.req("PUT", "/metrics/job/k1/instance/i", body, PLAIN)
+    assert r.status_code == 400 and 'grouping key says' in r.text
+    assert "\nm{" not in ours.pushed()
+    # 2. Another help text for a family other groups hold: the reference serves one of them.
+    for gw in (ref, ours):
+        assert gw.req("PUT", "/metrics/job/h1", b"# HELP hh one\nhh 1\n", PLAIN).status_code == 200
+    assert ref.req("PUT", "/metrics/job/h2", b"# HELP hh two\nhh 1\n", PLAIN).status_code == 200
+    r = ours.req("PUT", "/metrics/job/h2", b"# HELP hh two\nhh 1\n", PLAIN)
+    assert r.status_code == 400 and 'help "two"' in r.text
+    # 3. An empty job: the reference redirects (307), push-gateway says why it refuses.
+    assert ref.req("PUT", "/metrics/job/", b"x 1\n", PLAIN).status_code == 307
+    r = ours.req("PUT", "/metrics/job/", b"x 1\n", PLAIN)
+    assert r.status_code == 400 and "job name is required" in r.text
