@@ -66,6 +66,7 @@ public enum ExpositionEncoder {
         }
         for sample in family.samples {
             out.append(contentsOf: sampleName.utf8)
+            if sample.suffix != .none { out.append(contentsOf: sample.suffix.text.utf8) }
             if !sample.labels.isEmpty {
                 out.append(UInt8(ascii: "{"))
                 for (i, label) in sample.labels.enumerated() {
@@ -104,6 +105,12 @@ public enum ExpositionEncoder {
             for l in s.labels { n += l.name.utf8.count + l.value.utf8.count + 4 }
         }
         return n
+    }
+
+    /// `le` and `quantile` values: OpenMetrics wants a float ("1.0"), which text 0.0.4 also reads.
+    public static func formatBound(_ v: Double) -> String {
+        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+        return v.description
     }
 
     /// Integers print without a fraction; specials as Prometheus spells them.

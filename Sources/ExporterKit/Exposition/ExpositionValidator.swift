@@ -17,6 +17,10 @@ public enum ExpositionValidator {
         if family.type == .counter, family.name.hasSuffix("_total") {
             throw .invalidMetricName(family.name + " (counter names are given without _total)")
         }
+        let distribution = family.type == .histogram || family.type == .summary
+        if !distribution, let bad = family.samples.first(where: { $0.suffix != .none }) {
+            throw .invalidMetricName(family.name + bad.suffix.text + " (suffix and type \(family.type) disagree)")
+        }
         if let unit = family.unit, !family.name.hasSuffix("_" + unit) {
             throw .unitMismatch(family: family.name, unit: unit)
         }
@@ -36,12 +40,17 @@ public enum ExpositionValidator {
                 }
             }
         }
-        if !isSorted(f.samples, by: { lessThan($0.labels, $1.labels) }) {
+        // Distribution families keep the order they were built in (buckets ascending, then _sum
+        // and _count per series), which exposition requires; their series differ by suffix.
+        if !distribution, !isSorted(f.samples, by: { lessThan($0.labels, $1.labels) }) {
             f.samples.sort { lessThan($0.labels, $1.labels) }
         }
         // Prometheus compares label values as bytes: NFC and NFD spellings are two series, so
         // String's canonical equivalence must not be used here.
-        for i in f.samples.indices.dropFirst() where sameBytes(f.samples[i - 1].labels, f.samples[i].labels) {
+        for i in f.samples.indices.dropFirst()
+        where f.samples[i - 1].suffix == f.samples[i].suffix
+            && sameBytes(f.samples[i - 1].labels, f.samples[i].labels)
+        {
             let text = f.samples[i].labels.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ",")
             throw .duplicateSeries(family: f.name, labels: text)
         }
@@ -65,7 +74,12 @@ public enum ExpositionValidator {
 
     /// Names a family occupies: a counter `x` owns `x_total` too, so a gauge `x_total` collides.
     public static func seriesNames(of f: MetricFamily) -> [String] {
-        f.type == .counter ? [f.name, f.name + "_total"] : [f.name]
+        switch f.type {
+        case .counter: [f.name, f.name + "_total"]
+        case .histogram: [f.name, f.name + "_bucket", f.name + "_sum", f.name + "_count"]
+        case .summary: [f.name, f.name + "_sum", f.name + "_count"]
+        default: [f.name]
+        }
     }
 
     /// Byte-wise (UTF-8) order, like Prometheus; deterministic regardless of normalisation.
