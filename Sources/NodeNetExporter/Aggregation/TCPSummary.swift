@@ -99,14 +99,24 @@ public struct TCPSummaryBuilder {
         listenStats = Array(repeating: .init(), count: n)
     }
 
+    /// Number of port/direction flows; `add` returns an index below it.
+    public var flowCount: Int { slotPorts.count * 3 }
+
+    /// The port and direction of a flow index `add` returned.
+    public func flowKey(_ flow: Int) -> TCPSummary.FlowKey {
+        TCPSummary.FlowKey(port: .init(port: slotPorts[flow / 3]), direction: Direction(rawValue: flow % 3)!)
+    }
+
+    /// Counts the row; returns its flow index (nil for LISTEN rows, which have no flow).
     @inline(__always)
-    public mutating func add(_ row: TCPSocketRow) {
+    @discardableResult
+    public mutating func add(_ row: TCPSocketRow) -> Int? {
         if row.state == TCPState.listen.rawValue {
             classifier.addListener(port: row.localPort)
             let slot = Int(slotOfPort[Int(row.localPort)])
             counts[(slot * 3 + Direction.inbound.rawValue) * 16 + Int(TCPState.listen.rawValue)] += 1
             listenStats[slot].add(row)
-            return
+            return nil
         }
         let (direction, port) = classifier.classify(row)
         let flow = Int(slotOfPort[Int(port)]) * 3 + direction.rawValue
@@ -117,6 +127,7 @@ public struct TCPSummaryBuilder {
             lastPeer[flow] = row.remoteAddress
             flowPeers[flow].insert(row.remoteAddress)
         }
+        return flow
     }
 
     public func finish() -> TCPSummary {

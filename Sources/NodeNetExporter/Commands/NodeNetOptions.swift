@@ -18,6 +18,25 @@ struct NodeNetOptions: ParsableArguments {
             valueName: "ports"))
     var ports: String = PortAllowlist.defaultSpec
 
+    @Option(
+        name: .customLong("collector.tcp.source"),
+        help: ArgumentHelp(
+            "Socket table source: netlink (sock_diag, with tcp_info), procfs (/proc/net/tcp{,6}), or auto (netlink, else procfs with one log line saying why).",
+            valueName: "auto|netlink|procfs"))
+    var tcpSource: TCPSourceMode = .auto
+
+    @Flag(
+        name: .customLong("collector.tcp.info"), inversion: .prefixedNo,
+        help:
+            "With the netlink source: each socket's tcp_info (RTT histogram, retransmitted and lost segments, idle sockets, delivery rate)."
+    )
+    var tcpInfo = true
+
+    @Option(
+        name: .customLong("collector.tcp.idle-threshold"),
+        help: "Seconds without received data after which an established socket counts in nodenet_tcp_idle_connections.")
+    var idleThresholdSeconds: Int = 60
+
     @Flag(
         name: .customLong("collector.peers"), inversion: .prefixedNo,
         help: "Connections per peer group (CIDRs from --collector.peers.config) and busiest other peers.")
@@ -53,6 +72,9 @@ struct NodeNetOptions: ParsableArguments {
             }
             if let peersConfig { _ = try ConfigLoader.load(PeerGroupsConfig.self, path: peersConfig) }
             _ = try ProcessNameFilter(pattern: processNames)
+            if idleThresholdSeconds < 1 {
+                throw ConfigError(keyPath: "--collector.tcp.idle-threshold", message: "must be >= 1")
+            }
             if processRefreshSeconds < 0 {
                 throw ConfigError(keyPath: "--collector.processes.refresh-interval", message: "must be >= 0")
             }

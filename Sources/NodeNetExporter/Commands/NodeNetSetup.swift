@@ -10,9 +10,14 @@ struct NodeNetSetup: Sendable {
     init(options: NodeNetOptions, logger: Logger) throws {
         self.logger = logger
         let allowlist = try PortAllowlist(parsing: options.ports)
+        let backend = try TCPSourceResolver.resolve(mode: options.tcpSource, procfs: options.procfs, logger: logger)
+        logger.info("socket table source", metadata: ["source": "\(backend.name)"])
         let source = TCPTableSource(
             procfs: options.procfs,
-            options: TCPScanOptions(allowlist: allowlist, peers: options.peers, inodes: options.processes))
+            options: TCPScanOptions(
+                allowlist: allowlist, peers: options.peers, inodes: options.processes, info: options.tcpInfo,
+                idleThresholdSeconds: options.idleThresholdSeconds),
+            backend: backend)
         var collectors: [any Collector] = []
         if options.tcp { collectors.append(TCPCollector(source: source)) }
         if options.peers {

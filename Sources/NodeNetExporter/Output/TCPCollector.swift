@@ -16,7 +16,9 @@ public struct TCPCollector: Collector {
     public func collect() async throws -> [MetricFamily] {
         let scan = try await source.scan()
         parseErrors.add(scan)
-        return Self.families(scan.summary) + selfFamilies(scan)
+        var families = Self.families(scan.summary) + selfFamilies(scan)
+        if let info = scan.info { families += TCPInfoFamilies.families(info) }
+        return families
     }
 
     static func families(_ s: TCPSummary) -> [MetricFamily] {
@@ -88,16 +90,31 @@ public struct TCPCollector: Collector {
 
     func selfFamilies(_ scan: TCPScan) -> [MetricFamily] {
         var scanned = MetricFamily(
-            name: "nodenet_tcp_sockets_scanned", help: "Socket rows read in this scrape, per /proc file.", type: .gauge)
+            name: "nodenet_tcp_sockets_scanned",
+            help: "Sockets read in this scrape: per /proc file, or per netlink dump (file=tcp: IPv4, tcp6: IPv6).",
+            type: .gauge)
         scanned.add([("file", "tcp")], Double(scan.ipv4.rows))
         if scan.ipv6Present { scanned.add([("file", "tcp6")], Double(scan.ipv6.rows)) }
         var errors = MetricFamily(
             name: "nodenet_tcp_parse_errors",
-            help: "Garbled or truncated /proc/net lines skipped since start, per file.", type: .counter)
+            help:
+                "Garbled or truncated /proc/net lines (procfs source) or malformed netlink messages (netlink source: file=tcp for IPv4, tcp6 for IPv6) skipped since start.",
+            type: .counter)
         let totals = parseErrors.totals
         errors.add([("file", "tcp")], Double(totals.ipv4))
         errors.add([("file", "tcp6")], Double(totals.ipv6))
-        return [scanned, errors]
+        var sourceInfo = MetricFamily(
+            name: "nodenet_tcp_source_info",
+            help: "The socket table source in use (netlink or procfs, see --collector.tcp.source), always 1.",
+            type: .gauge)
+        sourceInfo.add([("source", scan.netlink == nil ? "procfs" : "netlink")], 1)
+        var interrupted = MetricFamily(
+            name: "nodenet_tcp_netlink_dumps_interrupted",
+            help:
+                "Netlink dumps the kernel flagged as interrupted (socket tables changed while dumping) since start.",
+            type: .counter)
+        interrupted.add([], Double(parseErrors.interrupted))
+        return [scanned, errors, sourceInfo, interrupted]
     }
 }
 
@@ -105,12 +122,16 @@ public struct TCPCollector: Collector {
 final class ParseErrorCounter: Sendable {
     private let state = Mutex<(ipv4: Int, ipv6: Int)>((0, 0))
 
+    private let interruptedDumps = Mutex(0)
+
     func add(_ scan: TCPScan) {
         state.withLock {
             $0.ipv4 += scan.ipv4.errors
             $0.ipv6 += scan.ipv6.errors
         }
+        if let n = scan.netlink { interruptedDumps.withLock { $0 += n.ipv4.interrupted + n.ipv6.interrupted } }
     }
 
     var totals: (ipv4: Int, ipv6: Int) { state.withLock { $0 } }
+    var interrupted: Int { interruptedDumps.withLock { $0 } }
 }

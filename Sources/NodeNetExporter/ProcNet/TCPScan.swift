@@ -12,10 +12,20 @@ public struct TCPScanOptions: Sendable {
     /// Socket inode -> state, for the processes collector.
     public var inodes = false
 
-    public init(allowlist: PortAllowlist, peers: Bool = false, inodes: Bool = false) {
+    /// Netlink only: ask for each socket's tcp_info and aggregate it.
+    public var info = false
+    /// ESTABLISHED sockets that received nothing for this long count as idle (tcp_info).
+    public var idleThresholdSeconds = 60
+
+    public init(
+        allowlist: PortAllowlist, peers: Bool = false, inodes: Bool = false, info: Bool = false,
+        idleThresholdSeconds: Int = 60
+    ) {
         self.allowlist = allowlist
         self.peers = peers
         self.inodes = inodes
+        self.info = info
+        self.idleThresholdSeconds = idleThresholdSeconds
     }
 }
 
@@ -35,6 +45,10 @@ public struct TCPScan: Sendable {
     public var ipv6 = ProcNetParseStats()
     /// False when tcp6 does not exist (IPv6 disabled in the kernel): not an error.
     public var ipv6Present = true
+    /// Netlink source: outcome of the IPv4 and IPv6 dumps (nil when read from /proc).
+    public var netlink: (ipv4: SockDiagStats, ipv6: SockDiagStats)?
+    /// Netlink source with tcp_info requested.
+    public var info: TCPInfoSummary?
 
     public init() {}
 
@@ -58,6 +72,41 @@ public struct TCPScan: Sendable {
         scan.summary = builder.finish()
         scan.peers = peers.finished
         scan.inodeStates = inodes
+        return scan
+    }
+
+    /// Dumps IPv4 then IPv6 TCP sockets over sock_diag, the order /proc is read in: the kernel
+    /// sends a family's listeners before its other sockets, as /proc prints them.
+    public static func dump(socket: SockDiagSocket, options: TCPScanOptions) throws(SockDiagError) -> TCPScan {
+        var scan = TCPScan()
+        var builder = TCPSummaryBuilder(allowlist: options.allowlist)
+        var infos = TCPInfoSummaryBuilder(
+            flowCount: builder.flowCount, idleThresholdSeconds: options.idleThresholdSeconds)
+        var peers = PeerCounter()
+        var inodes: [UInt64: UInt8] = [:]
+        let consume: (TCPSocketRow, TCPInfo?) -> Void = { row, info in
+            let flow = builder.add(row)
+            if let flow, let info { infos.add(info, state: row.state, flow: flow) }
+            if options.peers, row.state != TCPState.listen.rawValue { peers.add(row, classifier: builder.classifier) }
+            if options.inodes, row.inode != 0 { inodes[row.inode] = TCPSummary.stateSlot(row.state) }
+        }
+        var v4 = SockDiagStats()
+        var v6 = SockDiagStats()
+        try socket.dump(family: AF_INET, states: SockDiagSocket.allStates, info: options.info, stats: &v4, row: consume)
+        do {
+            try socket.dump(
+                family: AF_INET6, states: SockDiagSocket.allStates, info: options.info, stats: &v6, row: consume)
+        } catch .kernel(let e) where e == EAFNOSUPPORT || e == ENOENT {
+            // IPv6 disabled in the kernel: not an error, as a missing tcp6 file is not.
+            scan.ipv6Present = false
+        }
+        scan.summary = builder.finish()
+        scan.peers = peers.finished
+        scan.inodeStates = inodes
+        scan.ipv4 = ProcNetParseStats(rows: v4.rows, errors: v4.malformed, firstError: v4.firstError)
+        scan.ipv6 = ProcNetParseStats(rows: v6.rows, errors: v6.malformed, firstError: v6.firstError)
+        scan.netlink = (v4, v6)
+        if options.info { scan.info = infos.finish(keys: builder.flowKey) }
         return scan
     }
 

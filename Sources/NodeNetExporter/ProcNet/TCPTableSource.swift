@@ -8,7 +8,22 @@ import Synchronization
 /// concurrent callers share one read, so enabling
 /// more collectors does not multiply the /proc cost, which dominates a scrape.
 public final class TCPTableSource: Sendable {
+    /// Where the table is read from.
+    public enum Backend: Sendable {
+        case procfs
+        /// One socket for all scrapes (`scan()` runs one read at a time).
+        case netlink(SockDiagSocket)
+
+        public var name: String {
+            switch self {
+            case .procfs: "procfs"
+            case .netlink: "netlink"
+            }
+        }
+    }
+
     public let procfs: String
+    public let backend: Backend
     private let state = Mutex<State>(State())
     /// One reader buffer, reused across scrapes (grows to the largest file seen).
     private let readers = Mutex<[ProcFileReaderBox]>([])
@@ -19,8 +34,11 @@ public final class TCPTableSource: Sendable {
 
     public let options: TCPScanOptions
 
-    public init(procfs: String, options: TCPScanOptions) {
+    public init(procfs: String, options: TCPScanOptions, backend: Backend = .procfs) {
         self.procfs = procfs
+        self.backend = backend
+        var options = options
+        if case .procfs = backend { options.info = false }
         self.options = options
     }
 
@@ -40,6 +58,18 @@ public final class TCPTableSource: Sendable {
     private func readOffLoop() async throws -> TCPScan {
         let procfs = self.procfs
         let options = self.options
+        if case .netlink(let socket) = backend {
+            do {
+                let scan = try await NIOThreadPool.singleton.runIfActive {
+                    try TCPScan.dump(socket: socket, options: options)
+                }
+                state.withLock { $0.inFlight = nil }
+                return scan
+            } catch {
+                state.withLock { $0.inFlight = nil }
+                throw error
+            }
+        }
         let box = readers.withLock { $0.popLast() } ?? ProcFileReaderBox()
         defer { readers.withLock { $0.append(box) } }
         let result: Result<TCPScan, any Error>

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Opens the sock_diag socket in the network namespace of `<procfs>/1/ns/net`, so a container
+/// given the host's /proc (`--path.procfs=/host/proc`) sees the host's sockets.
+///
+/// A netlink socket stays in the namespace it was created in. The calling thread enters the
+/// target namespace (setns needs CAP_SYS_ADMIN), creates the socket and returns to its own
+/// namespace before anything else runs on it.
+public enum NetNamespace {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// `target`: the namespace file (`<procfs>/1/ns/net`), or nil for the exporter's own namespace.
+    public static func openSockDiag(target: String?) throws -> SockDiagSocket {
+        guard let target else { return try SockDiagSocket() }
+        let targetFD = open(target, O_RDONLY | O_CLOEXEC)
+        guard targetFD >= 0 else {
+            let e = errno
+            let hint =
+                e == EACCES || e == EPERM
+                ? " (opening another user's process namespace needs CAP_SYS_PTRACE, or run with the host network)"
+                : ""
+            throw Failure(description: "cannot open \(target): \(String(cString: strerror(e)))\(hint)")
+        }
+        defer { close(targetFD) }
+        let ownFD = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
+        guard ownFD >= 0 else {
+            throw Failure(description: "cannot open /proc/thread-self/ns/net: \(String(cString: strerror(errno)))")
+        }
+        defer { close(ownFD) }
+        if try sameFile(targetFD, ownFD) { return try SockDiagSocket() }
+        guard let setns = setnsFunction else {
+            throw Failure(description: "this C library has no setns(2)")
+        }
+        if setns(targetFD, cloneNewNet) != 0 {
+            let e = errno
+            let hint = e == EPERM ? " (needs CAP_SYS_ADMIN; or run the exporter in the host network namespace)" : ""
+            throw Failure(
+                description:
+                    "cannot enter the network namespace of \(target): \(String(cString: strerror(e)))\(hint)")
+        }
+        let result = Result { () throws(SockDiagError) in try SockDiagSocket() }
+        if setns(ownFD, cloneNewNet) != 0 {
+            // The thread would run on in the other namespace: nothing after this could be trusted.
+            fatalError("cannot return to the exporter's network namespace: \(String(cString: strerror(errno)))")
+        }
+        return try result.get()
+    }
+
+    private static let cloneNewNet: Int32 = 0x4000_0000  // CLONE_NEWNET
+
+    /// setns(2) is declared only under _GNU_SOURCE, which Swift's Glibc module does not define.
+    private static let setnsFunction: (@convention(c) (Int32, Int32) -> Int32)? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "setns") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+    }()
+
+    private static func sameFile(_ a: Int32, _ b: Int32) throws -> Bool {
+        var sa = stat()
+        var sb = stat()
+        guard fstat(a, &sa) == 0, fstat(b, &sb) == 0 else {
+            throw Failure(description: "fstat on a namespace file: \(String(cString: strerror(errno)))")
+        }
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+    }
+}
