@@ -34,16 +34,21 @@ from helpers import REPO, free_port, start_exporter, wait_until
 from kafka_env import Broker
 from test_lag_e2e import LagExporter, cluster, write_config
 
-EXPORTERS = ("nodenet-exporter", "lag-exporter", "cluster-exporter")
+EXPORTERS = ("nodenet-exporter", "lag-exporter", "cluster-exporter", "push-gateway")
 SOURCE_DIRS = {
     "nodenet-exporter": "NodeNetExporter",
     "lag-exporter": "LagExporter",
     "cluster-exporter": "ClusterExporter",
+    "push-gateway": "PushGateway",
 }
 
 # Families the sources register but the scrapes below may not show, and why. Every entry must
 # still be registered by the sources (a stale entry fails) and documented like the rest.
 MAY_BE_ABSENT: dict[str, dict[str, str]] = {
+    "push-gateway": {
+        "pushgateway_groups_expired_total": "one series per job, none before a group expires "
+                                            "(test_pushgateway.py's TTL test scrapes it)",
+    },
     "nodenet-exporter": {},
     "lag-exporter": {},
     "cluster-exporter": {
@@ -329,3 +334,21 @@ def test_cluster_metric_families_are_documented(kafka, module_procs, tmp_path):
         check_families("cluster-exporter", text(), want)
     finally:
         module_procs.stop(proc)
+
+
+def test_push_gateway_metric_families_are_documented(procs, tmp_path):
+    """Its own families from a scrape before any push (pushed families are the clients'); the two
+    per-group timestamp families it adds for every group after a push."""
+    port = free_port()
+    proc = procs.start("push-gateway", [built_binary("push-gateway"), f"--web.listen-address=127.0.0.1:{port}"])
+    base = f"http://127.0.0.1:{port}"
+    wait_until(lambda: requests.get(base + "/-/healthy", timeout=2).ok, 30, what="push-gateway healthy", proc=proc)
+    r = requests.get(base + "/metrics", timeout=10)
+    assert r.status_code == 200, r.text
+    check_families("push-gateway", r.text, {"pushgateway_groups", "pushgateway_pushes_total", "pushgateway_build_info"})
+    assert requests.put(base + "/metrics/job/docs", data=b"m 1\n", timeout=10).status_code == 200
+    after = scraped_families(requests.get(base + "/metrics", timeout=10).text)
+    added = after - scraped_families(r.text) - {"m"}
+    assert added == {"push_time_seconds", "push_failure_time_seconds"}, added
+    text = docs_text()
+    assert [n for n in sorted(added) if not named(text, n)] == []
