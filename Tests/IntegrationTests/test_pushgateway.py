@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 
 import pytest
 import requests
@@ -209,3 +210,79 @@ def test_deliberate_differences(pair):
     assert ref.req("PUT", "/metrics/job/", b"x 1\n", PLAIN).status_code == 307
     r = ours.req("PUT", "/metrics/job/", b"x 1\n", PLAIN)
     assert r.status_code == 400 and "job name is required" in r.text
+
+
+# --------------------------------------------------------------------------------- TTL, limits
+
+
+def sample(gw: Gateway, name: str, **labels: str) -> float | None:
+    """The value of one series in the full /metrics, or None."""
+    text = requests.get(gw.url + "/metrics", timeout=10).text
+    want = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for ln in text.splitlines():
+        if ln.startswith(name + "{" + want + "} ") or (not labels and ln.startswith(name + " ")):
+            return float(ln.rsplit(" ", 1)[1])
+    return None
+
+
+def test_ttl_removes_whole_groups_by_job_and_reloads(procs, tmp_path):
+    cfg = tmp_path / "push-gateway.yml"
+    cfg.write_text("job_ttls:\n  short: 1s\n  keep: 0s\n")
+    gw = start_ours(procs, "--metric.ttl=3s", f"--config.file={cfg}")
+    t0 = time.monotonic()
+    for job in ("short", "keep", "default"):
+        for inst in ("a", "b"):
+            r = gw.req("PUT", f"/metrics/job/{job}/instance/{inst}", b"m 1\nn 2\n", PLAIN)
+            assert r.status_code == 200, r.text
+    # The age is visible before expiry.
+    assert sample(gw, "push_time_seconds", instance="a", job="short") > 1.7e9
+    wait_until(lambda: sample(gw, "m", instance="a", job="short") is None, 5, what="short groups expire",
+               proc=gw.proc)
+    assert time.monotonic() - t0 >= 1.0
+    # Whole groups go, timestamps included; the others stay.
+    assert sample(gw, "push_time_seconds", instance="b", job="short") is None
+    assert sample(gw, "m", instance="a", job="default") == 1
+    assert sample(gw, "pushgateway_groups_expired_total", job="short") == 2
+    # Pushing restarts the clock: "default/a" pushed again outlives "default/b".
+    time.sleep(1.5)
+    assert gw.req("POST", "/metrics/job/default/instance/a", b"m 3\n", PLAIN).status_code == 200
+    wait_until(lambda: sample(gw, "m", instance="b", job="default") is None, 5, what="default/b expires",
+               proc=gw.proc)
+    assert sample(gw, "m", instance="a", job="default") == 3
+    wait_until(lambda: sample(gw, "m", instance="a", job="default") is None, 5, what="default/a expires",
+               proc=gw.proc)
+    assert sample(gw, "pushgateway_groups_expired_total", job="default") == 2
+    assert sample(gw, "m", instance="a", job="keep") == 1
+    log = gw.proc.stderr()
+    assert log.count("group expired") == 4, log
+    assert "short" in [ln for ln in log.splitlines() if "group expired" in ln][0], log
+    # A reload that fails validation keeps the running TTLs; a good one applies.
+    cfg.write_text("job_ttls:\n  keep: soon\n")
+    assert requests.post(gw.url + "/-/reload", timeout=10).status_code == 500
+    time.sleep(1.2)
+    assert sample(gw, "m", instance="a", job="keep") == 1
+    cfg.write_text("job_ttls:\n  keep: 1s\n")
+    assert requests.post(gw.url + "/-/reload", timeout=10).status_code == 200
+    wait_until(lambda: sample(gw, "m", instance="a", job="keep") is None, 5, what="keep expires after reload",
+               proc=gw.proc)
+    assert sample(gw, "pushgateway_groups") == 0
+
+
+def test_limits_answer_4xx_and_count(procs):
+    gw = start_ours(procs, "--push.max-groups=2", "--push.max-series-per-group=3",
+                    "--push.max-body-bytes=200")
+    assert gw.req("PUT", "/metrics/job/a", b"m 1\n", PLAIN).status_code == 200
+    assert gw.req("PUT", "/metrics/job/b", b"m 1\n", PLAIN).status_code == 200
+    r = gw.req("PUT", "/metrics/job/c", b"m 1\n", PLAIN)
+    assert r.status_code == 429 and "--push.max-groups" in r.text, r.text
+    assert gw.req("PUT", "/metrics/job/a", b"m 2\n", PLAIN).status_code == 200  # existing groups still take pushes
+    r = gw.req("POST", "/metrics/job/a", b"x 1\ny 1\nz 1\n", PLAIN)                # 4 series with m
+    assert r.status_code == 413 and "--push.max-series-per-group" in r.text, r.text
+    assert sample(gw, "m", instance="", job="a") == 2 and sample(gw, "x", instance="", job="a") is None
+    r = gw.req("PUT", "/metrics/job/a", b"# " + b"x" * 300 + b"\n", PLAIN)
+    assert r.status_code == 413
+    assert sample(gw, "pushgateway_limit_refusals_total", limit="groups") == 1
+    assert sample(gw, "pushgateway_limit_refusals_total", limit="series_per_group") == 1
+    assert sample(gw, "pushgateway_pushes_total", method="PUT", outcome="limited") == 1
+    assert sample(gw, "pushgateway_pushes_total", method="PUT", outcome="accepted") == 3
+    assert sample(gw, "pushgateway_groups") == 2
