@@ -15,6 +15,18 @@ public struct ClusterMetadata: Sendable, Equatable {
         public var isr: [Int32]
         public var offlineReplicas: [Int32]
         public var errorCode: KafkaErrorCode
+
+        public init(
+            id: Int32, leader: Int32, replicas: [Int32] = [], isr: [Int32] = [], offlineReplicas: [Int32] = [],
+            errorCode: KafkaErrorCode = .none
+        ) {
+            self.id = id
+            self.leader = leader
+            self.replicas = replicas
+            self.isr = isr
+            self.offlineReplicas = offlineReplicas
+            self.errorCode = errorCode
+        }
     }
 
     public struct Topic: Sendable, Equatable {
@@ -23,6 +35,17 @@ public struct ClusterMetadata: Sendable, Equatable {
         public var isInternal: Bool
         public var errorCode: KafkaErrorCode
         public var partitions: [Int32: Partition]
+
+        public init(
+            name: String, topicId: KafkaUUID = .zero, isInternal: Bool = false, errorCode: KafkaErrorCode = .none,
+            partitions: [Int32: Partition]
+        ) {
+            self.name = name
+            self.topicId = topicId
+            self.isInternal = isInternal
+            self.errorCode = errorCode
+            self.partitions = partitions
+        }
     }
 
     public var clusterId: String?
@@ -32,6 +55,16 @@ public struct ClusterMetadata: Sendable, Equatable {
     /// The ApiVersions answer of the broker that answered this Metadata request: how to read
     /// `controllerId` depends on that broker's mode (ZooKeeper or KRaft), which its features tell.
     public var answeringBrokerApiVersions: ApiVersionsResponse?
+
+    /// Metadata built by hand (tests, or a client-side view assembled from other sources).
+    public init(
+        clusterId: String? = nil, controllerId: Int32 = -1, brokers: [Int32: Broker] = [:], topics: [String: Topic]
+    ) {
+        self.clusterId = clusterId
+        self.controllerId = controllerId
+        self.brokers = brokers
+        self.topics = topics
+    }
 
     init(_ r: MetadataResponse) {
         clusterId = r.clusterId

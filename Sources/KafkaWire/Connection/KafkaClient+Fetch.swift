@@ -10,6 +10,17 @@ public struct FetchedPartition: Sendable {
     /// Listed for read_committed fetches; pass to `RecordSetDecoder.readCommitted`.
     public var abortedTransactions: [AbortedTransaction]?
 
+    public init(
+        highWatermark: Int64, lastStableOffset: Int64 = -1, logStartOffset: Int64 = -1, records: ArraySlice<UInt8>,
+        abortedTransactions: [AbortedTransaction]? = nil
+    ) {
+        self.highWatermark = highWatermark
+        self.lastStableOffset = lastStableOffset
+        self.logStartOffset = logStartOffset
+        self.records = records
+        self.abortedTransactions = abortedTransactions
+    }
+
     /// Decodes the records of this one fetch. With `readCommitted`, control batches and
     /// aborted data are removed, and transactional data whose marker is not in this fetch is
     /// left out too (continuous readers keep a `TransactionFilter` per partition instead).

@@ -18,6 +18,12 @@ public struct PartitionOffset: Sendable, Equatable {
     public var offset: Int64
     public var timestamp: Int64
     public var leaderEpoch: Int32
+
+    public init(offset: Int64, timestamp: Int64 = -1, leaderEpoch: Int32 = -1) {
+        self.offset = offset
+        self.timestamp = timestamp
+        self.leaderEpoch = leaderEpoch
+    }
 }
 
 extension KafkaClient {

@@ -7,7 +7,7 @@ import Logging
 /// group; log-start offsets), expires old commits, and in exact mode fetches the record at
 /// committed offsets of lagging partitions, bounded per cycle.
 struct LogEndSampler: Sendable {
-    let client: KafkaClient
+    let client: any IngestClient
     let store: LagStore
     let logger: Logger
     let outages: OutageLog

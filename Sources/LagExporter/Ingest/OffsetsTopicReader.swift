@@ -8,7 +8,7 @@ import Logging
 /// cluster is reported. Bad records and batches are counted and logged once per kind; the
 /// reader never stops on them.
 struct OffsetsTopicReader: Sendable {
-    let client: KafkaClient
+    let client: any IngestClient
     let store: LagStore
     let logger: Logger
     let outages: OutageLog
@@ -62,9 +62,10 @@ struct OffsetsTopicReader: Sendable {
     func run(onCaughtUp: @Sendable () async -> Void, onStarted: () -> Void = {}) async throws {
         let tps = try await partitions()
         var positions = try await offsets(tps, .earliest)
-        let targets = try await offsets(tps, .latest)
+        var targets = try await offsets(tps, .latest)
         onStarted()
         var filters: [TopicPartition: TransactionFilter] = [:]
+        var generations: [TopicPartition: Int64] = [:]
         var highWatermarks = targets
         var logged = Set<String>()
         var caughtUp = false
@@ -77,6 +78,18 @@ struct OffsetsTopicReader: Sendable {
             ])
         store.updateProgress { $0.source = .offsetsTopic }
 
+        /// Reads `tp` again from `offset`. A log that shrank reuses offsets: its records start a
+        /// new generation (see `LagStore.apply`; re-read commits are dropped as duplicates), and
+        /// what it holds now is replayed as history, without lag, like at start.
+        func restart(_ tp: TopicPartition, at offset: Int64, shrank: Bool) async {
+            positions[tp] = offset
+            filters[tp] = nil
+            if shrank {
+                generations[tp, default: 0] += 1
+                targets[tp] = (try? await offsets([tp], .latest)[tp]) ?? offset
+            }
+        }
+
         while !Task.isCancelled {
             let started = ContinuousClock.now
             let results = await client.fetch(
@@ -88,76 +101,55 @@ struct OffsetsTopicReader: Sendable {
             for (tp, result) in results {
                 let position = positions[tp]!
                 switch result {
-                case .success(let fetched) where fetched.highWatermark >= 0 && fetched.highWatermark < position:
-                    // The log is shorter than our position: the topic was recreated or truncated. Kafka
-                    // answers OFFSET_OUT_OF_RANGE; some compatible brokers answer empty. Start over.
-                    logger.warning(
-                        "offsets-topic partition is behind our position (recreated or truncated); restarting at the earliest offset",
-                        metadata: [
-                            "partition": "\(tp)", "position": "\(position)",
-                            "highWatermark": "\(fetched.highWatermark)",
-                        ])
-                    positions[tp] = (try? await offsets([tp], .earliest)[tp]) ?? 0
-                    filters[tp] = nil
                 case .success(let fetched):
-                    highWatermarks[tp] =
-                        fetched.lastStableOffset >= 0 ? fetched.lastStableOffset : fetched.highWatermark
-                    let decoded = RecordSetDecoder.decode(fetched.records)
-                    for error in decoded.errors {
-                        let kind = Self.kind(of: error)
-                        store.count { $0.decodeErrors[kind, default: 0] += 1 }
-                        if logged.insert(kind).inserted {
-                            logger.warning(
-                                "undecodable batch in offsets topic (counted; logged once per kind)",
-                                metadata: ["cluster": "\(store.config.name)", "partition": "\(tp)", "err": "\(error)"])
-                        }
-                    }
-                    var filter = filters[tp] ?? TransactionFilter()
-                    let abortedBefore = filter.abortedRecords
-                    let batches = filter.process(decoded.batches, aborted: fetched.abortedTransactions)
-                    let aborted = Int64(filter.abortedRecords - abortedBefore)
-                    filters[tp] = filter
-                    // Applied batch by batch: the decoded records of a whole fetch never pile up.
                     let target = targets[tp]!
-                    var records: [(record: OffsetsRecord, offset: Int64)] = []
-                    for batch in batches {
-                        records.removeAll(keepingCapacity: true)
-                        for r in batch.records where r.offset >= position || batch.isTransactional {
-                            guard let key = r.key else {
-                                store.count { $0.decodeErrors["null_key", default: 0] += 1 }
-                                continue
-                            }
-                            do {
-                                records.append((try OffsetsRecord.decode(key: key, value: r.value), r.offset))
-                            } catch {
-                                store.count { $0.decodeErrors[error.reason, default: 0] += 1 }
-                                if logged.insert(error.reason).inserted {
-                                    logger.warning(
-                                        "undecodable offsets-topic record (counted; logged once per kind)",
-                                        metadata: [
-                                            "cluster": "\(store.config.name)", "partition": "\(tp)",
-                                            "offset": "\(r.offset)", "err": "\(error)",
-                                        ])
-                                }
-                            }
-                        }
-                        if !records.isEmpty { store.apply(records, live: { $0 >= target }, now: now) }
+                    let generation = generations[tp] ?? 0
+                    var filter = filters[tp] ?? TransactionFilter()
+                    let step = OffsetsFetchStep.run(fetched, position: position, filter: &filter) { records in
+                        store.apply(records, live: { $0 >= target }, now: now, generation: generation)
                     }
-                    if aborted > 0 { store.count { $0.abortedRecords += aborted } }
-                    // Past undecodable batches too (counted above): never fetch one forever.
-                    let next = decoded.resumeOffset ?? position
-                    if next > position {
-                        positions[tp] = next
-                        progressed = true
+                    filters[tp] = filter
+                    if let end = step.readableEnd { highWatermarks[tp] = end }
+                    for problem in step.problems {
+                        store.count { $0.decodeErrors[problem.kind, default: 0] += 1 }
+                        if logged.insert(problem.kind).inserted {
+                            logger.warning(
+                                "undecodable data in the offsets topic (counted; logged once per kind)",
+                                metadata: [
+                                    "cluster": "\(store.config.name)", "partition": "\(tp)",
+                                    "offset": "\(problem.offset.map { "\($0)" } ?? "batch")",
+                                    "err": "\(problem.detail)",
+                                ])
+                        }
+                    }
+                    if step.abortedRecords > 0 { store.count { $0.abortedRecords += Int64(step.abortedRecords) } }
+                    switch step.outcome {
+                    case .advanced(let next):
+                        if next > position {
+                            positions[tp] = next
+                            progressed = true
+                        }
+                    case .logShrank(let highWatermark):
+                        logger.warning(
+                            "offsets-topic partition is behind our position (recreated or truncated); restarting at the earliest offset",
+                            metadata: [
+                                "partition": "\(tp)", "position": "\(position)", "highWatermark": "\(highWatermark)",
+                            ])
+                        await restart(tp, at: (try? await offsets([tp], .earliest)[tp]) ?? 0, shrank: true)
                     }
                 case .failure(let e as KafkaResponseError) where e.code == .offsetOutOfRange:
-                    // Retention or compaction moved the log start past us: restart at the earliest.
-                    if let earliest = try? await offsets([tp], .earliest)[tp] {
+                    // Retention moved the log start past us, or the log was truncated below us
+                    // (unclean leader election): restart at the earliest offset.
+                    if let earliest = try? await offsets([tp], .earliest)[tp],
+                        let latest = try? await offsets([tp], .latest)[tp]
+                    {
                         logger.warning(
                             "offsets-topic position out of range; restarting at the earliest offset",
-                            metadata: ["partition": "\(tp)", "from": "\(position)", "to": "\(earliest)"])
-                        positions[tp] = earliest
-                        filters[tp] = nil
+                            metadata: [
+                                "partition": "\(tp)", "from": "\(position)", "to": "\(earliest)",
+                                "truncated": "\(latest < position)",
+                            ])
+                        await restart(tp, at: earliest, shrank: latest < position)
                     }
                 case .failure(let e):
                     failures += 1

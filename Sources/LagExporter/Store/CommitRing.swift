@@ -14,9 +14,20 @@ public struct CommitRing: Sendable, Equatable {
     public var newest: CommitSample? { commits.last }
     public var isEmpty: Bool { commits.isEmpty }
 
-    /// Stores a commit; returns false when it was dropped (duplicate order).
+    /// Orders are record offsets below 2^48; above that is the generation of the offsets-topic
+    /// partition's log, raised each time the log shrank under the reader (see `LagStore.apply`).
+    public static let generationShift: Int64 = 48
+
+    /// Stores a commit; returns false when it was dropped (duplicate order, or a re-read commit).
     @discardableResult
     public mutating func add(_ commit: CommitSample, minDistanceMs: Int64 = 0) -> Bool {
+        // A log read again after it shrank replays commits already stored (under the old
+        // generation): not newer in offset or time than the newest one, they are duplicates.
+        if let last = commits.last, commit.order >> Self.generationShift > last.order >> Self.generationShift,
+            commit.timestamp <= last.timestamp, commit.offset <= last.offset
+        {
+            return false
+        }
         if let last = commits.last, commit.order > last.order {
             if minDistanceMs > 0, commit.timestamp - last.timestamp < minDistanceMs {
                 var merged = commit

@@ -31,13 +31,22 @@ final class LagStore: Sendable {
     // MARK: offsets topic
 
     /// Applies decoded records of one offsets-topic partition, in offset order.
-    /// - Parameter live: false while replaying history written before the exporter started:
-    ///   those commits get no lag (today's log-end offset says nothing about lag back then).
-    func apply(_ records: [(record: OffsetsRecord, offset: Int64)], live: (Int64) -> Bool, now: Int64) {
+    /// - Parameters:
+    ///   - live: false while replaying history written before the exporter started: those
+    ///     commits get no lag (today's log-end offset says nothing about lag back then).
+    ///   - generation: how many times this partition's log shrank under the reader (truncated or
+    ///     recreated). Commits are ordered by record offset, and a shrunk log reuses offsets:
+    ///     without the generation above them (bits 48 and up; a partition writing a million
+    ///     records a second reaches 2^48 in 8.9 years), its commits would be dropped as
+    ///     duplicates of the old log's until its offsets passed the old ones.
+    func apply(
+        _ records: [(record: OffsetsRecord, offset: Int64)], live: (Int64) -> Bool, now: Int64, generation: Int64 = 0
+    ) {
+        let base = generation << CommitRing.generationShift
         state.withLock { s in
             for (record, offset) in records {
                 s.stats.recordsByType[record.type, default: 0] += 1
-                apply(record, order: offset, live: live(offset), now: now, to: &s)
+                apply(record, order: base | offset, live: live(offset), now: now, to: &s)
             }
         }
     }
