@@ -1,5 +1,6 @@
 import ArgumentParser
 import ExporterKit
+import Foundation
 import Logging
 import NIOCore
 
@@ -37,11 +38,46 @@ struct Serve: AsyncParsableCommand {
             "Most series (sample lines) one group may hold; a push above it gets 413. 0: no limit.", valueName: "n"))
     var maxSeriesPerGroup = 10_000
 
+    @Option(
+        name: .customLong("persistence.file"),
+        help: ArgumentHelp(
+            "File to keep the groups in across restarts (written atomically). Empty: memory only.",
+            valueName: "file"))
+    var persistenceFile = ""
+
+    @Option(
+        name: .customLong("persistence.interval"),
+        help: ArgumentHelp(
+            "Write the persistence file at most this often after a change (and at shutdown).", valueName: "duration"))
+    var persistenceInterval = ConfigDuration(.seconds(300))
+
+    @Flag(
+        name: .customLong("web.enable-admin-api"),
+        help: "Serve PUT /api/v1/admin/wipe, which deletes every group.")
+    var enableAdminAPI = false
+
     func validate() throws {
+        if persistenceInterval.duration <= .zero {
+            throw ValidationError("--persistence.interval must be above zero")
+        }
         if maxBodyBytes < 1 { throw ValidationError("--push.max-body-bytes must be at least 1") }
         if maxGroups < 0 { throw ValidationError("--push.max-groups must be >= 0") }
         if maxSeriesPerGroup < 0 { throw ValidationError("--push.max-series-per-group must be >= 0") }
         if metricTTL.duration < .zero { throw ValidationError("--metric.ttl must not be negative") }
+    }
+
+    /// What `/api/v1/status` reports.
+    var flagValues: [String: String] {
+        [
+            "web.listen-address": common.listenAddresses.isEmpty
+                ? ":9091" : common.listenAddresses.joined(separator: ","),
+            "web.telemetry-path": common.telemetryPath, "web.config.file": common.webConfigFile ?? "",
+            "web.enable-admin-api": "\(enableAdminAPI)", "config.file": configFile ?? "",
+            "metric.ttl": metricTTL.text, "persistence.file": persistenceFile,
+            "persistence.interval": persistenceInterval.text, "push.max-body-bytes": "\(maxBodyBytes)",
+            "push.max-groups": "\(maxGroups)", "push.max-series-per-group": "\(maxSeriesPerGroup)",
+            "log.level": "\(common.logLevel)", "log.format": "\(common.logFormat)",
+        ]
     }
 
     func run() async throws {
@@ -57,6 +93,25 @@ struct Serve: AsyncParsableCommand {
         }
         let store = MetricStore(limits: StoreLimits(maxGroups: maxGroups, maxSeriesPerGroup: maxSeriesPerGroup))
         let stats = GatewayStats()
+        if !persistenceFile.isEmpty {
+            switch PersistenceFile.load(from: persistenceFile, now: WallClock.nowSeconds) {
+            case .none:
+                logger.info("no persistence file yet; starting empty", metadata: ["file": "\(persistenceFile)"])
+            case .groups(let groups):
+                store.restore(groups)
+                logger.info(
+                    "groups restored", metadata: ["file": "\(persistenceFile)", "groups": "\(groups.count)"])
+            case .corrupt(let reason, let movedTo):
+                // Never dropped silently: said here, kept aside, counted.
+                stats.restoreFailed()
+                logger.error(
+                    "persistence file unreadable; starting empty",
+                    metadata: [
+                        "file": "\(persistenceFile)", "err": "\(reason)",
+                        "moved_to": "\(movedTo ?? "(could not move it: the next write replaces it)")",
+                    ])
+            }
+        }
         let defaultTTL = metricTTL.duration
         let settings = TTLSettings(TTLPolicy(defaultTTL: defaultTTL, config: config))
         let expiry = ExpiryService(store: store, stats: stats, settings: settings, logger: logger)
@@ -66,8 +121,18 @@ struct Serve: AsyncParsableCommand {
             logger: logger, collectors: [stats.collector(store: store)])
         runtime.maxBodyBytes = maxBodyBytes
         runtime.services = [expiry]
+        if !persistenceFile.isEmpty {
+            runtime.services.append(
+                PersistenceService(
+                    path: persistenceFile, interval: persistenceInterval.duration, store: store, stats: stats,
+                    logger: logger))
+        }
+        let api = APIRoutes(
+            store: store, build: PushGatewayCommand.build, flags: flagValues, startTime: Date(),
+            adminEnabled: enableAdminAPI, logger: logger)
         runtime.extraRoutes = [
-            (PushPath.prefix, PushRoutes(store: store, stats: stats, logger: logger))
+            (PushPath.prefix, PushRoutes(store: store, stats: stats, logger: logger)),
+            (APIRoutes.prefix, api),
         ]
         runtime.telemetry = { own, _ in
             let ownFamilies = Exposition.convert(own)

@@ -50,6 +50,8 @@ struct PushedFamily: Sendable, Equatable, Codable {
     var help: String?
     var type: PushedType
     var metrics: [PushedMetric]
+    /// Unix seconds of the push that stored this family (0 before it is stored).
+    var pushedAt: Double = 0
 
     init(name: String, help: String? = nil, type: PushedType = .untyped, metrics: [PushedMetric] = []) {
         self.name = name

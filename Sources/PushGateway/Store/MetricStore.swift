@@ -66,7 +66,10 @@ final class MetricStore: Sendable {
                         message: "the gateway holds \(s.groups.count) groups, its limit (--push.max-groups)"))
             }
             var resulting = method == .put ? [:] : (current?.families ?? [:])
-            for (name, f) in families { resulting[name] = f }
+            for (name, var f) in families {
+                f.pushedAt = now
+                resulting[name] = f
+            }
             do throws(PushRefusal) {
                 if s.limits.maxSeriesPerGroup > 0 {
                     let series = resulting.values.reduce(0) { $0 + $1.sampleCount }
