@@ -40,9 +40,22 @@ let package = Package(
                 .apt(["libsasl2-dev", "libkrb5-dev", "libsasl2-modules-gssapi-mit"]), .brew(["cyrus-sasl", "krb5"]),
             ]
         ),
+        // What every program of the fleet and the Kafka client share: YAML config loading with
+        // strict decoding and its errors, durations, bounded file reading, the outage log. No
+        // HTTP, no Kafka. (It also imports CYaml, Yams' C parser, for the alias budget: a
+        // target of the Yams package, not a product, so it comes with Yams.)
+        .target(
+            name: "ExporterBase",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ExporterKit",
             dependencies: [
+                "ExporterBase",
                 "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -69,7 +82,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
-                "ExporterKit",
+                "ExporterBase",
                 "CCRC32C",
                 "CZlib",
                 "CLZ4",
@@ -84,10 +97,8 @@ let package = Package(
             dependencies: [
                 "ExporterKit",
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -96,10 +107,8 @@ let package = Package(
             dependencies: [
                 "ExporterKit",
                 "KafkaWire",
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -109,6 +118,7 @@ let package = Package(
                 "ExporterKit",
                 "KafkaWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -120,12 +130,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "records-bench",
-            dependencies: ["KafkaWire"],
+            dependencies: ["KafkaWire", "CZlib", "CLZ4", "CZstd", "CSnappy"],
             path: "Benchmarks/RecordsBench",
             swiftSettings: swiftSettings
         ),
@@ -143,29 +154,38 @@ let package = Package(
         ),
         .testTarget(
             name: "ExporterKitTests",
-            dependencies: ["ExporterKit"],
+            dependencies: [
+                "ExporterKit", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KafkaWireTests",
-            dependencies: ["KafkaWire", "TestSupport"],
+            dependencies: ["KafkaWire", "ExporterBase", "TestSupport", "CZlib", "CLZ4", "CZstd", "CSnappy"],
             exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "KafkaWireIntegrationTests",
-            dependencies: ["KafkaWire", "TestSupport"],
+            dependencies: ["KafkaWire", "TestSupport", .product(name: "Logging", package: "swift-log")],
             exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ClusterExporterTests",
-            dependencies: ["ClusterExporter", "ExporterKit", "KafkaWire", "TestSupport"],
+            dependencies: [
+                "ClusterExporter", "ExporterKit", "KafkaWire", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "LagExporterTests",
-            dependencies: ["LagExporter", "KafkaWire", "ExporterKit", "TestSupport"],
+            dependencies: [
+                "LagExporter", "KafkaWire", "ExporterKit", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

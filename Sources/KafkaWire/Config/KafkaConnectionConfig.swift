@@ -1,4 +1,4 @@
-import ExporterKit
+import ExporterBase
 
 /// How to reach one Kafka cluster: shared by both Kafka exporters and embedded inline in
 /// their `clusters[]` entries (so errors read `clusters[1].sasl.mechanism: ...`).

@@ -1,4 +1,4 @@
-import ExporterKit
+import ExporterBase
 
 /// SASL settings of a cluster. Secrets come inline, from a file (re-read at every login, so
 /// rotation needs no restart) or from an environment variable, and never appear in errors.

@@ -1,4 +1,4 @@
-import ExporterKit
+import ExporterBase
 
 /// What one partition of a Fetch returned.
 public struct FetchedPartition: Sendable {

@@ -1,4 +1,4 @@
-import ExporterKit
+import ExporterBase
 import Foundation
 import NIOCore
 import NIOPosix

@@ -1,4 +1,4 @@
-import ExporterKit
+import ExporterBase
 import NIOCore
 import NIOPosix
 

@@ -1,4 +1,4 @@
-import ExporterKit
+import ExporterBase
 
 #if canImport(Glibc)
     import Glibc

@@ -1,3 +1,5 @@
+import ExporterBase
+
 /// A configured Kafka cluster: the exporters' `clusters:` entries are told apart by name.
 public protocol NamedCluster {
     var name: String { get }
