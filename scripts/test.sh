@@ -50,6 +50,8 @@ export TANSU_BIN
 if [ "$ONLY_INTEGRATION" = 0 ]; then
   step lint swift format lint --strict --recursive Sources Tests Benchmarks Package.swift
   step python-lint ruff check --no-cache   # ruff.toml: the tests' and scripts' Python
+  # Package.swift declares what each target imports and nothing else (the layering, enforced).
+  step package-imports python3 scripts/check-imports.py
   # Generated Kafka messages must match the specs (shared/ lies beside the repository).
   if [ -d ../shared/reference/kafka-schemas ]; then
     step codegen-check python3 scripts/kafka-codegen/generate.py --check --schemas ../shared/reference/kafka-schemas
