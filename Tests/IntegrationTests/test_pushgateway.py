@@ -372,3 +372,55 @@ def test_persistence_survives_a_restart_and_keeps_a_corrupt_file(procs, tmp_path
     assert "persistence file unreadable" in gw.proc.stderr()
     assert sample(gw, "pushgateway_persistence_restore_failures_total") == 1
     assert gw.req("PUT", "/metrics/job/a", b"m 1\n", PLAIN).status_code == 200
+
+
+# --------------------------------------------------------------------------------- protobuf bodies
+
+PROTO = "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited"
+
+
+def delimited_frames(data: bytes) -> dict[str, bytes]:
+    """Varint-delimited MetricFamily messages by family name (field 1), length prefix included."""
+    def varint(i: int) -> tuple[int, int]:
+        r = s = 0
+        while True:
+            b = data[i]
+            i += 1
+            r |= (b & 0x7F) << s
+            s += 7
+            if not b & 0x80:
+                return r, i
+    frames, i = {}, 0
+    while i < len(data):
+        start = i
+        n, j = varint(i)
+        i = j + n
+        assert data[j] == 0x0A, "field 1 (name) first, as Go writes it"
+        frames[data[j + 2:j + 2 + data[j + 1]].decode()] = data[start:i]
+    return frames
+
+
+def test_delimited_protobuf_bodies_from_go(pair, procs):
+    """Real Go-encoded bytes: a third Pushgateway is pushed text and asked for its /metrics in the
+    delimited protobuf format (the Go client's push encoding); those bytes go to both gateways."""
+    ref, ours = pair
+    source = start_reference(procs)
+    reg = client_registry()
+    push_to_gateway(source.url[7:], job="go", registry=reg, grouping_key={"instance": "p1"})
+    assert source.req("POST", "/metrics/job/go/instance/p1", b"# HELP t With \\\\ and \\n.\n# TYPE t gauge\n"
+                      b"t{v=\"a\\\"b\"} -0.0\nbig 1e21\nn NaN\n", PLAIN).status_code == 200
+    pb = requests.get(source.url + "/metrics", headers={"Accept": PROTO}, timeout=10)
+    assert pb.headers["Content-Type"].startswith("application/vnd.google.protobuf"), pb.headers
+    frames = delimited_frames(pb.content)
+    pushed = [n for n in frames if n in {"t", "big", "n"}]
+    assert sorted(pushed) == ["big", "n", "t"], sorted(frames)
+    body = b"".join(frames[n] for n in pushed)
+    first_client = b"".join(f for n, f in frames.items() if n.startswith("client_"))
+    assert first_client
+    codes = []
+    for path, data in [("/metrics/job/go/instance/p1", first_client), ("/metrics/job/go/instance/p1", body),
+                       ("/metrics/job/go/instance/p2", body[:-3])]:        # truncated
+        codes.append([gw.req("POST", path, data, PROTO).status_code for gw in (ref, ours)])
+    assert codes == [[200, 200], [200, 200], [400, 400]], codes
+    assert ref.pushed() == ours.pushed()
+    assert 'client_rtt_seconds_bucket{broker="1",instance="p1",job="go",le="0.25"} 3' in ours.pushed()

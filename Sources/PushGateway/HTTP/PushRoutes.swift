@@ -75,16 +75,9 @@ struct PushRoutes: HTTPResponder {
 enum PushBody {
     typealias Parsed = TextFormatParser.Result
 
-    struct Unsupported: Error, CustomStringConvertible {
-        let description: String
-    }
-
     static func parse(_ body: [UInt8], contentType: String?) throws -> Parsed {
         if let contentType, isDelimitedProtobuf(contentType) {
-            throw Unsupported(
-                description:
-                    "the delimited protobuf push format is not supported yet; push the text format (Content-Type: text/plain; version=0.0.4)"
-            )
+            return try ProtobufParser.parse(body)
         }
         return try TextFormatParser.parse(body)
     }
