@@ -129,6 +129,27 @@ def test_netlink_procfs_and_ss_count_the_same_sockets(loopback_set):
     assert all(v == 0 for _, v in select_samples(ours_nl, "nodenet_tcp_parse_errors_total"))
 
 
+def test_state_filter_is_applied_by_the_kernel_and_gives_the_same_counts(loopback_set, module_procs,
+                                                                         exporter_bin):
+    ports = loopback_set["ports"]
+    spec = f"--collector.tcp.ports={','.join(map(str, ports))}"
+    only = "--collector.tcp.states=established"
+    netlink = start_exporter(module_procs, exporter_bin, spec, only, "--collector.tcp.source=netlink")
+    procfs = start_exporter(module_procs, exporter_bin, spec, only, "--collector.tcp.source=procfs")
+    ours_nl, ours_proc = scrape_together([netlink, procfs])
+    nl = by_port_state(ours_nl, ports)
+    assert nl == by_port_state(ours_proc, ports)
+    assert {s for _, s in nl} == {"established"}
+    # Listeners are still read (they decide direction) but not counted: server ends stay loopback
+    # on their own port, as without the filter.
+    ss = ss_counts(ports)
+    assert nl == {k: float(v) for k, v in ss.items() if k[1] == "established"}
+    # The kernel sent only ESTABLISHED and LISTEN sockets; /proc still has every row to read.
+    scanned_nl = sum(v for _, v in select_samples(ours_nl, "nodenet_tcp_sockets_scanned"))
+    scanned_proc = sum(v for _, v in select_samples(ours_proc, "nodenet_tcp_sockets_scanned"))
+    assert scanned_nl <= scanned_proc - 2 * HALF_CLOSED
+
+
 def test_tcp_info_families_cover_the_established_sockets(loopback_set):
     ports = loopback_set["ports"]
     samples = parse_samples(loopback_set["netlink"].scrape().text)
@@ -148,6 +169,22 @@ def test_tcp_info_families_cover_the_established_sockets(loopback_set):
         # Held idle since the holder connected: nothing retransmitted, nothing lost.
         assert sum(v for _, v in select_samples(samples, "nodenet_tcp_retransmitted_segments", port=port)) == 0
         assert sum(v for _, v in select_samples(samples, "nodenet_tcp_lost_segments", port=port)) == 0
+
+
+def test_peer_rtt_follows_the_peer_folding(module_procs, exporter_bin, tmp_path):
+    port = free_port()
+    start_conn_holder(module_procs, 30, 1, [port])
+    groups = tmp_path / "peers.yml"
+    groups.write_text("peer_groups:\n  - {name: local, cidrs: [127.0.0.0/8]}\n")
+    exp = start_exporter(module_procs, exporter_bin, f"--collector.tcp.ports={port}", "--collector.peers",
+                         f"--collector.peers.config={groups}")
+    samples = parse_samples(exp.scrape().text)
+    established = sum(v for labels, v in select_samples(samples, "nodenet_tcp_peer_connections", peer="local",
+                                                        state="established"))
+    count = sum(v for _, v in select_samples(samples, "nodenet_tcp_peer_rtt_seconds_count", peer="local"))
+    # Every established socket to 127.0.0.0/8 (ours: 60, plus whatever else runs here) has an RTT.
+    assert count == established >= 60
+    assert sum(v for _, v in select_samples(samples, "nodenet_tcp_peer_rtt_seconds_sum", peer="local")) > 0
 
 
 def test_idle_threshold_counts_sockets_without_received_data(module_procs, exporter_bin):
@@ -281,6 +318,18 @@ def slow_loopback(ns: Netns, *queue: str) -> None:
     from loopback's 64 KiB to Ethernet's."""
     ns.run("ip", "link", "set", "lo", "mtu", "1500")
     ns.run("tc", "qdisc", "add", "dev", "lo", "root", "tbf", "rate", "1mbit", "burst", "16kb", *queue)
+
+
+def test_host_proc_of_the_own_namespace_needs_no_privilege(procs, exporter_bin, tmp_path):
+    # The deployments' case: host network and the host's /proc at another path, no capabilities.
+    # pid 1's namespace file is not readable then, but the namespace is the exporter's own.
+    fake = tmp_path / "hostproc"
+    fake.mkdir()
+    (fake / "1").symlink_to("/proc/1")
+    (fake / "net").symlink_to("/proc/net")
+    exp = start_exporter(procs, exporter_bin, f"--path.procfs={fake}", "--collector.tcp.source=netlink")
+    samples = parse_samples(exp.scrape().text)
+    assert select_samples(samples, "nodenet_tcp_source_info") == [({"source": "netlink"}, 1.0)]
 
 
 def rtt_buckets(samples, port: int) -> dict[str, float]:

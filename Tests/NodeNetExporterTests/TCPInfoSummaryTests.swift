@@ -75,3 +75,36 @@ private func summary(_ sockets: [(TCPInfo, UInt8)], idleSeconds: Int = 60) -> TC
     #expect(rttLines.count == 16)
     #expect(rttLines[13].contains("+Inf") && rttLines[14].hasPrefix("nodenet_tcp_rtt_seconds_sum"))
 }
+
+@Test func peerTCPInfoFoldsLikeThePeerCounts() throws {
+    let config = try ConfigLoader.decode(
+        PeerGroupsConfig.self, yaml: "peer_groups:\n  - {name: brokers, cidrs: [10.0.1.0/24]}\ntop_peers: 1\n")
+    func addr(_ a: String) -> IPAddress16 { IPAddress16(parsing: a)! }
+    let peers: [PeerKey: Int] = [
+        PeerKey(address: addr("10.0.1.5"), direction: .outbound, state: 1): 1,
+        PeerKey(address: addr("10.0.1.6"), direction: .outbound, state: 1): 1,
+        PeerKey(address: addr("192.0.2.1"), direction: .inbound, state: 1): 5,
+        PeerKey(address: addr("192.0.2.2"), direction: .inbound, state: 1): 1,
+    ]
+    func info(_ rttMicros: UInt32, retrans: UInt32 = 0) -> PeerTCPInfo {
+        var p = PeerTCPInfo()
+        p.add(TCPInfo(rttMicros: rttMicros, totalRetransmits: retrans), state: TCPState.established.rawValue)
+        return p
+    }
+    let peerInfo: [PeerInfoKey: PeerTCPInfo] = [
+        PeerInfoKey(address: addr("10.0.1.5"), direction: .outbound): info(300, retrans: 2),
+        PeerInfoKey(address: addr("10.0.1.6"), direction: .outbound): info(40_000, retrans: 1),
+        PeerInfoKey(address: addr("192.0.2.1"), direction: .inbound): info(100),
+        PeerInfoKey(address: addr("192.0.2.2"), direction: .inbound): info(2_000_000),
+    ]
+    let agg = PeerAggregation(peers: peers, config: config, peerInfo: peerInfo)
+    let brokers = try #require(agg.info[.init(peer: "brokers", direction: .outbound)])
+    #expect(brokers.rttCount == 2 && brokers.retransmittedSegments == 3)
+    // 300 µs is in le=0.0005 (index 2), 40 ms in le=0.05 (index 8).
+    #expect(brokers.cumulativeBuckets[1].1 == 0 && brokers.cumulativeBuckets[2].1 == 1)
+    #expect(brokers.cumulativeBuckets[8].1 == 2)
+    #expect(agg.info[.init(peer: "192.0.2.1", direction: .inbound)]?.rttCount == 1)
+    // Folded into "other" with its count; 2 s lies above every bound (only in +Inf).
+    let other = try #require(agg.info[.init(peer: "other", direction: .inbound)])
+    #expect(other.rttCount == 1 && other.cumulativeBuckets.last?.1 == 0)
+}

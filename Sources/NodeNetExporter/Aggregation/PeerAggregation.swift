@@ -7,13 +7,21 @@ public struct PeerAggregation: Sendable, Equatable {
         public var state: UInt8
     }
 
+    public struct InfoKey: Hashable, Sendable {
+        public var peer: String
+        public var direction: Direction
+    }
+
     public var counts: [Key: Int] = [:]
+    /// tcp_info per peer label and direction (netlink source with tcp_info only).
+    public var info: [InfoKey: PeerTCPInfo] = [:]
     /// Distinct ungrouped addresses folded into "other" in this scan.
     public var folded = 0
 
     public init() {}
 
-    public init(peers: [PeerKey: Int], config: PeerGroupsConfig) {
+    /// `peerInfo` follows the same folding as the counts: a group, a top-K address, or "other".
+    public init(peers: [PeerKey: Int], config: PeerGroupsConfig, peerInfo: [PeerInfoKey: PeerTCPInfo] = [:]) {
         let matcher = PeerMatcher(config)
         var ungrouped: [IPAddress16: Int] = [:]
         var groupOf: [IPAddress16: String?] = [:]
@@ -38,6 +46,11 @@ public struct PeerAggregation: Sendable, Equatable {
         for (key, count) in peers where groupOf[key.address] == .some(nil) {
             let peer = shown.contains(key.address) ? key.address.description : "other"
             counts[Key(peer: peer, direction: key.direction, state: key.state), default: 0] += count
+        }
+        for (key, value) in peerInfo {
+            let group = groupOf[key.address] ?? matcher.group(of: key.address)
+            let peer = group ?? (shown.contains(key.address) ? key.address.description : "other")
+            info[InfoKey(peer: peer, direction: key.direction), default: PeerTCPInfo()].merge(value)
         }
     }
 }

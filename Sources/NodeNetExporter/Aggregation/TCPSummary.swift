@@ -107,6 +107,11 @@ public struct TCPSummaryBuilder {
         TCPSummary.FlowKey(port: .init(port: slotPorts[flow / 3]), direction: Direction(rawValue: flow % 3)!)
     }
 
+    /// A listener whose state is not counted still decides the direction of other sockets.
+    public mutating func addListenerOnly(_ row: TCPSocketRow) {
+        classifier.addListener(port: row.localPort)
+    }
+
     /// Counts the row; returns its flow index (nil for LISTEN rows, which have no flow).
     @inline(__always)
     @discardableResult

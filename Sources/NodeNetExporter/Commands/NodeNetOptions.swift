@@ -25,6 +25,13 @@ struct NodeNetOptions: ParsableArguments {
             valueName: "auto|netlink|procfs"))
     var tcpSource: TCPSourceMode = .auto
 
+    @Option(
+        name: .customLong("collector.tcp.states"),
+        help: ArgumentHelp(
+            "TCP states counted: all, or a comma list (established,close_wait,...). The netlink source asks the kernel for these only.",
+            valueName: "states"))
+    var tcpStates: String = "all"
+
     @Flag(
         name: .customLong("collector.tcp.info"), inversion: .prefixedNo,
         help:
@@ -72,6 +79,11 @@ struct NodeNetOptions: ParsableArguments {
             }
             if let peersConfig { _ = try ConfigLoader.load(PeerGroupsConfig.self, path: peersConfig) }
             _ = try ProcessNameFilter(pattern: processNames)
+            do {
+                _ = try TCPStateFilter(parsing: tcpStates)
+            } catch {
+                throw ConfigError(keyPath: "--collector.tcp.states", message: error.description)
+            }
             if idleThresholdSeconds < 1 {
                 throw ConfigError(keyPath: "--collector.tcp.idle-threshold", message: "must be >= 1")
             }

@@ -16,7 +16,8 @@ struct NodeNetSetup: Sendable {
             procfs: options.procfs,
             options: TCPScanOptions(
                 allowlist: allowlist, peers: options.peers, inodes: options.processes, info: options.tcpInfo,
-                idleThresholdSeconds: options.idleThresholdSeconds),
+                idleThresholdSeconds: options.idleThresholdSeconds,
+                states: try TCPStateFilter(parsing: options.tcpStates)),
             backend: backend)
         var collectors: [any Collector] = []
         if options.tcp { collectors.append(TCPCollector(source: source)) }

@@ -15,9 +15,13 @@ public enum NetNamespace {
         public var description: String
     }
 
-    /// `target`: the namespace file (`<procfs>/1/ns/net`), or nil for the exporter's own namespace.
-    public static func openSockDiag(target: String?) throws -> SockDiagSocket {
-        guard let target else { return try SockDiagSocket() }
+    /// `procfs`: the procfs root whose pid 1 names the namespace, or nil for the exporter's own.
+    public static func openSockDiag(procfs: String?) throws -> SockDiagSocket {
+        guard let procfs else { return try SockDiagSocket() }
+        // Already there (host network with the host's /proc: the usual deployment)? That needs no
+        // privilege to find out, unlike opening pid 1's namespace file.
+        if sameNamespaceByProcNet(procfs + "/1/net/tcp", "/proc/thread-self/net/tcp") { return try SockDiagSocket() }
+        let target = procfs + "/1/ns/net"
         let targetFD = open(target, O_RDONLY | O_CLOEXEC)
         guard targetFD >= 0 else {
             let e = errno
@@ -59,6 +63,15 @@ public enum NetNamespace {
         guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "setns") else { return nil }
         return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
     }()
+
+    /// Each namespace has its own /proc/net entries, numbered from one counter shared by every
+    /// procfs mount, so equal inode numbers of `net/tcp` mean one namespace. Readable by anyone.
+    static func sameNamespaceByProcNet(_ a: String, _ b: String) -> Bool {
+        var sa = stat()
+        var sb = stat()
+        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+        return sa.st_ino == sb.st_ino
+    }
 
     private static func sameFile(_ a: Int32, _ b: Int32) throws -> Bool {
         var sa = stat()

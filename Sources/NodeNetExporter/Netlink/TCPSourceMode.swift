@@ -22,9 +22,8 @@ enum TCPSourceResolver {
         if mode == .procfs { return .procfs }
         var root = procfs
         while root.count > 1, root.hasSuffix("/") { root.removeLast() }
-        let target = root == "/proc" ? nil : root + "/1/ns/net"
         do {
-            let socket = try NetNamespace.openSockDiag(target: target)
+            let socket = try NetNamespace.openSockDiag(procfs: root == "/proc" ? nil : root)
             // A cheap dump (listeners only) proves the kernel answers: some sandboxes refuse
             // sock_diag or lack the inet_diag module.
             var stats = SockDiagStats()

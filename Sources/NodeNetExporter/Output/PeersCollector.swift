@@ -10,7 +10,7 @@ public struct PeersCollector: Collector {
 
     public func collect() async throws -> [MetricFamily] {
         let scan = try await source.scan()
-        let agg = PeerAggregation(peers: scan.peers, config: config.current)
+        let agg = PeerAggregation(peers: scan.peers, config: config.current, peerInfo: scan.peerInfo)
         let total = foldedTotal.add(agg.folded)
         var connections = MetricFamily(
             name: "nodenet_tcp_peer_connections",
@@ -22,8 +22,8 @@ public struct PeersCollector: Collector {
                 [("peer", key.peer), ("direction", key.direction.label), ("state", TCPState.label(code: key.state))],
                 Double(count))
         }
-        return [
-            connections,
+        return [connections] + Self.infoFamilies(agg, present: scan.info != nil) + [
+
             .single(
                 name: "nodenet_tcp_peers_folded",
                 help: "Distinct ungrouped remote addresses folded into peer=\"other\" in this scrape.",
@@ -33,6 +33,27 @@ public struct PeersCollector: Collector {
                 help: "Ungrouped remote addresses folded into peer=\"other\", summed over all scrapes.", type: .counter,
                 value: Double(total)),
         ]
+    }
+
+    /// tcp_info per peer (netlink source with tcp_info): RTT histogram and retransmitted segments.
+    static func infoFamilies(_ agg: PeerAggregation, present: Bool) -> [MetricFamily] {
+        guard present else { return [] }
+        var rtt = MetricFamily(
+            name: "nodenet_tcp_peer_rtt_seconds",
+            help:
+                "Smoothed RTT of the ESTABLISHED sockets open at scrape time, per remote peer (group, top address or 'other'): a snapshot, no rate().",
+            type: .histogram, unit: "seconds")
+        var retransmitted = MetricFamily(
+            name: "nodenet_tcp_peer_retransmitted_segments",
+            help: "Segments retransmitted over the life of the sockets open now, per remote peer.", type: .gauge)
+        for (key, i) in agg.info.sorted(by: {
+            ($0.key.peer, $0.key.direction.rawValue) < ($1.key.peer, $1.key.direction.rawValue)
+        }) {
+            let labels = [("peer", key.peer), ("direction", key.direction.label)]
+            rtt.addDistribution(labels, buckets: i.cumulativeBuckets, sum: i.rttSumSeconds, count: Double(i.rttCount))
+            retransmitted.add(labels, Double(i.retransmittedSegments))
+        }
+        return [rtt, retransmitted]
     }
 }
 

@@ -16,11 +16,14 @@ public struct TCPScanOptions: Sendable {
     public var info = false
     /// ESTABLISHED sockets that received nothing for this long count as idle (tcp_info).
     public var idleThresholdSeconds = 60
+    /// States counted; listeners are read regardless (they decide direction).
+    public var states = TCPStateFilter.all
 
     public init(
         allowlist: PortAllowlist, peers: Bool = false, inodes: Bool = false, info: Bool = false,
-        idleThresholdSeconds: Int = 60
+        idleThresholdSeconds: Int = 60, states: TCPStateFilter = .all
     ) {
+        self.states = states
         self.allowlist = allowlist
         self.peers = peers
         self.inodes = inodes
@@ -49,6 +52,8 @@ public struct TCPScan: Sendable {
     public var netlink: (ipv4: SockDiagStats, ipv6: SockDiagStats)?
     /// Netlink source with tcp_info requested.
     public var info: TCPInfoSummary?
+    /// tcp_info per remote address (netlink, tcp_info and the peers collector).
+    public var peerInfo: [PeerInfoKey: PeerTCPInfo] = [:]
 
     public init() {}
 
@@ -59,6 +64,10 @@ public struct TCPScan: Sendable {
         var peers = PeerCounter()
         var inodes: [UInt64: UInt8] = [:]
         let consume: (TCPSocketRow) -> Void = { row in
+            guard options.states.counts(row.state) else {
+                if row.state == TCPState.listen.rawValue { builder.addListenerOnly(row) }
+                return
+            }
             builder.add(row)
             if options.peers, row.state != TCPState.listen.rawValue { peers.add(row, classifier: builder.classifier) }
             if options.inodes, row.inode != 0 { inodes[row.inode] = TCPSummary.stateSlot(row.state) }
@@ -84,18 +93,30 @@ public struct TCPScan: Sendable {
             flowCount: builder.flowCount, idleThresholdSeconds: options.idleThresholdSeconds)
         var peers = PeerCounter()
         var inodes: [UInt64: UInt8] = [:]
+        var peerInfo: [PeerInfoKey: PeerTCPInfo] = [:]
         let consume: (TCPSocketRow, TCPInfo?) -> Void = { row, info in
+            guard options.states.counts(row.state) else {
+                if row.state == TCPState.listen.rawValue { builder.addListenerOnly(row) }
+                return
+            }
             let flow = builder.add(row)
-            if let flow, let info { infos.add(info, state: row.state, flow: flow) }
+            if let flow, let info {
+                infos.add(info, state: row.state, flow: flow)
+                if options.peers {
+                    let key = PeerInfoKey(address: row.remoteAddress, direction: builder.flowKey(flow).direction)
+                    peerInfo[key, default: PeerTCPInfo()].add(info, state: row.state)
+                }
+            }
             if options.peers, row.state != TCPState.listen.rawValue { peers.add(row, classifier: builder.classifier) }
             if options.inodes, row.inode != 0 { inodes[row.inode] = TCPSummary.stateSlot(row.state) }
         }
         var v4 = SockDiagStats()
         var v6 = SockDiagStats()
-        try socket.dump(family: AF_INET, states: SockDiagSocket.allStates, info: options.info, stats: &v4, row: consume)
+        try socket.dump(
+            family: AF_INET, states: options.states.kernelMask, info: options.info, stats: &v4, row: consume)
         do {
             try socket.dump(
-                family: AF_INET6, states: SockDiagSocket.allStates, info: options.info, stats: &v6, row: consume)
+                family: AF_INET6, states: options.states.kernelMask, info: options.info, stats: &v6, row: consume)
         } catch .kernel(let e) where e == EAFNOSUPPORT || e == ENOENT {
             // IPv6 disabled in the kernel: not an error, as a missing tcp6 file is not.
             scan.ipv6Present = false
@@ -107,6 +128,7 @@ public struct TCPScan: Sendable {
         scan.ipv6 = ProcNetParseStats(rows: v6.rows, errors: v6.malformed, firstError: v6.firstError)
         scan.netlink = (v4, v6)
         if options.info { scan.info = infos.finish(keys: builder.flowKey) }
+        scan.peerInfo = peerInfo
         return scan
     }
 
