@@ -70,7 +70,8 @@ struct RecordSetRobustnessTests {
             let result = RecordSetDecoder.decode(
                 mutated[..<cut], verifyCRC: verifyCRC, maxDecompressedBytes: 1 << 20)
             #expect(result.bytesConsumed <= cut)
-            _ = RecordSetDecoder.readCommitted(result.batches, aborted: [.init(producerId: 1, firstOffset: 0)])
+            var filter = TransactionFilter()
+            _ = filter.process(result.batches, aborted: [.init(producerId: 1, firstOffset: 0)])
         }
     }
 

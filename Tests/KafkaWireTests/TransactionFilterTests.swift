@@ -3,13 +3,13 @@ import Testing
 
 /// Marker-based read_committed across fetches, on spec-built batches.
 @Suite struct TransactionFilterTests {
-    typealias T = ReadCommittedTests
+    typealias T = TransactionFilterLogTests
 
     static func values(_ batches: [RecordBatch]) -> [String] {
         batches.flatMap(\.records).compactMap { $0.value.map { String(decoding: $0, as: UTF8.self) } }
     }
 
-    /// The same log as ReadCommittedTests, with NO AbortedTransactions list (as Tansu answers):
+    /// The same log as TransactionFilterLogTests, with NO AbortedTransactions list (as Tansu answers):
     /// markers alone decide. Committed data is released at its COMMIT marker.
     @Test func markersAloneResolveTransactions() {
         var f = TransactionFilter()

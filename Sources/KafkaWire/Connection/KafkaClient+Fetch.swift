@@ -7,7 +7,7 @@ public struct FetchedPartition: Sendable {
     public var logStartOffset: Int64
     /// Raw record set (zero-copy slice of the response); decode with `RecordSetDecoder`.
     public var records: ArraySlice<UInt8>
-    /// Listed for read_committed fetches; pass to `RecordSetDecoder.readCommitted`.
+    /// Listed for read_committed fetches; pass to the partition's `TransactionFilter.process`.
     public var abortedTransactions: [AbortedTransaction]?
 
     public init(

@@ -1,8 +1,8 @@
 import KafkaWire
 import Testing
 
-@Suite("read_committed filtering")
-struct ReadCommittedTests {
+@Suite("read_committed filtering of a whole log")
+struct TransactionFilterLogTests {
     static func data(_ base: Int64, producer: Int64, count: Int = 1, transactional: Bool = true) -> TestBatch {
         TestBatch(
             baseOffset: base, transactional: transactional, producerId: producer, producerEpoch: 1,
@@ -35,41 +35,42 @@ struct ReadCommittedTests {
         return result.batches
     }
 
+    /// The filter over one fetch of `log` (a fresh reader of the partition).
+    static func filter(_ batches: [RecordBatch], aborted: [AbortedTransaction]?) -> (TransactionFilter, [RecordBatch]) {
+        var f = TransactionFilter()
+        let kept = f.process(batches, aborted: aborted)
+        return (f, kept)
+    }
+
     @Test func abortedTransactionsAndMarkersAreRemoved() {
         let aborted = [
             AbortedTransaction(producerId: 2, firstOffset: 11),
             AbortedTransaction(producerId: 1, firstOffset: 0),
             AbortedTransaction(producerId: 4, firstOffset: 20),
         ]
-        let detailed = RecordSetDecoder.readCommittedDetailed(Self.decoded(), aborted: aborted)
-        #expect(detailed.batches.map(\.baseOffset) == [2, 4, 8, 13])
-        #expect(detailed.controlBatchesDropped == 4)
-        #expect(detailed.abortedBatchesDropped == 3)
-        #expect(detailed.abortedRecordsDropped == 4)
-        let offsets = detailed.batches.flatMap { $0.records.map(\.offset) }
-        #expect(offsets == [2, 3, 4, 8, 9, 13])
-        #expect(RecordSetDecoder.readCommitted(Self.decoded(), aborted: aborted).map(\.baseOffset) == [2, 4, 8, 13])
+        let (f, kept) = Self.filter(Self.decoded(), aborted: aborted)
+        // Committed data is released at its COMMIT marker: P2's batch at 2 comes out at 7.
+        #expect(kept.map(\.baseOffset) == [4, 2, 8])
+        #expect(kept.flatMap { $0.records.map(\.offset) } == [4, 2, 3, 8, 9])
+        #expect(f.controlBatches == 4)
+        #expect(f.abortedBatches == 3)
+        #expect(f.abortedRecords == 4)
+        // P4's transaction has no marker yet: held, and a restarting reader resumes there.
+        #expect(f.heldBatches == 1 && f.firstOpenOffset == 13)
     }
 
-    @Test func withoutAbortedListOnlyControlBatchesGo() {
+    @Test func withoutAbortedListTheMarkersGiveTheSameAnswer() {
         for aborted in [nil, [AbortedTransaction]()] {
-            let kept = RecordSetDecoder.readCommitted(Self.decoded(), aborted: aborted)
-            #expect(kept.map(\.baseOffset) == [0, 2, 4, 5, 8, 11, 13])
+            let (f, kept) = Self.filter(Self.decoded(), aborted: aborted)
+            #expect(kept.map(\.baseOffset) == [4, 2, 8])
             #expect(kept.allSatisfy { !$0.isControl })
+            #expect(f.abortedRecords == 4)
         }
     }
 
-    @Test func abortStartingLaterDoesNotDropEarlierBatches() {
-        // Only the second P1 transaction (from offset 8) is aborted; the abort marker at 6
-        // arrives before it is known and must not matter.
-        let kept = RecordSetDecoder.readCommitted(
-            Self.decoded(), aborted: [AbortedTransaction(producerId: 1, firstOffset: 8)])
-        #expect(kept.map(\.baseOffset) == [0, 2, 4, 5, 11, 13])
-    }
-
     @Test func abortedProducerWithoutMarkerInThisFetchStaysAborted() {
-        // The fetch ends before P7's abort marker: all its transactional batches go,
-        // its non-transactional batch stays.
+        // The fetch ends before P7's abort marker: all its transactional batches go, its
+        // non-transactional batch stays, P8's open transaction waits for its marker.
         let log = [
             Self.data(100, producer: 7),
             Self.data(101, producer: 8),
@@ -77,9 +78,9 @@ struct ReadCommittedTests {
             Self.data(103, producer: 7, transactional: false),
         ]
         let batches = RecordSetDecoder.decode(log.flatMap { $0.encode() }).batches
-        let kept = RecordSetDecoder.readCommitted(
-            batches, aborted: [AbortedTransaction(producerId: 7, firstOffset: 100)])
-        #expect(kept.map(\.baseOffset) == [101, 103])
+        let (f, kept) = Self.filter(batches, aborted: [AbortedTransaction(producerId: 7, firstOffset: 100)])
+        #expect(kept.map(\.baseOffset) == [103])
+        #expect(f.abortedBatches == 2 && f.firstOpenOffset == 101)
     }
 
     @Test func compressedTransactionalBatchesFilterTheSame() {
@@ -95,7 +96,7 @@ struct ReadCommittedTests {
         ]
         let result = RecordSetDecoder.decode(log.flatMap { $0.encode() })
         #expect(result.controlBatchCount == 2)
-        let kept = RecordSetDecoder.readCommitted(result.batches, aborted: [.init(producerId: 1, firstOffset: 0)])
+        let (_, kept) = Self.filter(result.batches, aborted: [.init(producerId: 1, firstOffset: 0)])
         #expect(kept.flatMap { $0.records.map(\.offset) } == Array(10..<20))
     }
 }
