@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Scrape-cost benchmark of nodenet-exporter vs the kernel floor and node_exporter's tcpstat.
+# Scrape-cost benchmark of nodenet-exporter (netlink with and without tcp_info, /proc) vs
+# node_exporter's tcpstat, `ss -tin` and `cat /proc/net/tcp*`, interleaved in one run.
 #   bash scripts/bench-nodenet.sh [--connections N] [--rounds R] [--json FILE] [--no-port-allowlist]
 # Env: CONNECTIONS (default 60000 = 120000 ESTABLISHED sockets), ROUNDS (default 15),
 #      NODENET_EXPORTER_BIN=path  -> use that binary and skip the release build.

@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Benchmark driver for nodenet-exporter (called by scripts/bench-nodenet.sh).
 
-Holds N established loopback connections (2N ESTABLISHED sockets), starts nodenet-exporter and
-node_exporter (tcpstat only), then, interleaved in the same run, ROUNDS times each:
-  floor : wall time of `cat /proc/net/tcp /proc/net/tcp6 >/dev/null` (kernel text generation)
-  ours  : wall time of a full GET of our /metrics (whole body read)
-  node  : wall time of a full GET of node_exporter's /metrics (netlink based)
-and prints medians, p90, ours/floor, ours/node, our peak RSS (VmHWM) and CPU per scrape.
-Every process it starts is stopped by pid on exit, also on failure or ^C.
+Holds N established loopback connections (2N ESTABLISHED sockets), starts three nodenet-exporters
+(netlink source without tcp_info, netlink with tcp_info, /proc source) and node_exporter (tcpstat
+only, which reads sock_diag too), then, interleaved in the same run, ROUNDS times each:
+  netlink       : full GET of /metrics, --collector.tcp.source=netlink --no-collector.tcp.info
+  netlink+info  : full GET of /metrics, --collector.tcp.source=netlink (tcp_info metrics)
+  procfs        : full GET of /metrics, --collector.tcp.source=procfs
+  node          : full GET of node_exporter's /metrics
+  ss -tin       : `ss -tin >/dev/null`, the floor for the same sockets with tcp_info
+  cat           : `cat /proc/net/tcp /proc/net/tcp6 >/dev/null`, the floor of the /proc text
+and prints, per contender, the median and p90 wall time, the CPU time per scrape (the server
+process's own CPU for the exporters, the child's rusage for ss and cat), peak RSS, and the ratios
+the issue sets goals for. Every process it starts is stopped by pid on exit, also on failure or ^C.
 """
 
 from __future__ import annotations
@@ -25,21 +30,37 @@ from harness import (
     start_conn_holder, start_exporter, start_node_exporter, sum_by,
 )
 
+EXPORTERS = {
+    "netlink": ["--collector.tcp.source=netlink", "--no-collector.tcp.info"],
+    "netlink+info": ["--collector.tcp.source=netlink"],
+    "procfs": ["--collector.tcp.source=procfs"],
+}
+COMMANDS = {
+    "ss -tin": ["ss", "-tin"],
+    "cat": ["cat", "/proc/net/tcp", "/proc/net/tcp6"],
+}
 
-def fetch(port: int, path: str = "/metrics") -> tuple[float, bytes]:
+
+def fetch(port: int) -> tuple[float, bytes]:
     t0 = time.perf_counter()
-    status, body = http_get(port, path, timeout=120)  # plain text, like a default scrape
+    status, body = http_get(port, "/metrics", timeout=120)  # plain text, like a default scrape
     dt = time.perf_counter() - t0
     if status != 200:
-        raise RuntimeError(f"GET :{port}{path} -> HTTP {status}")
+        raise RuntimeError(f"GET :{port}/metrics -> HTTP {status}")
     return dt, body
 
 
-def floor_once() -> float:
-    t0 = time.perf_counter()
-    subprocess.run("cat /proc/net/tcp /proc/net/tcp6 >/dev/null", shell=True, check=True,
-                   timeout=120)
-    return time.perf_counter() - t0
+def run_command(cmd: list[str]) -> tuple[float, float]:
+    """Wall time and the child's own CPU time (user + system from wait4's rusage)."""
+    with open(os.devnull, "wb") as null:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=null)
+        _, status, ru = os.wait4(p.pid, 0)
+        dt = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise RuntimeError(f"{cmd} exited {p.returncode}")
+    return dt, ru.ru_utime + ru.ru_stime
 
 
 def main() -> int:
@@ -62,69 +83,73 @@ def main() -> int:
     try:
         nports = max(1, -(-a.connections // 20000))
         ports = free_ports(nports)
-        print(f"bench: opening {a.connections} loopback connections on ports {ports} ...",
-              flush=True)
+        print(f"bench: opening {a.connections} loopback connections on ports {ports} ...", flush=True)
         t0 = time.perf_counter()
         _, info = start_conn_holder(pm, a.connections, 0, ports, timeout=300)
         print(f"bench: {info['sockets']} sockets held by {len(info['workers'])} processes "
               f"({time.perf_counter() - t0:.1f}s)", flush=True)
 
-        extra = [] if a.no_port_allowlist else [
-            f"--collector.tcp.ports={','.join(map(str, info['ports']))}"]
-        ours = start_exporter(pm, Path(a.bin), *extra)
-        node = start_node_exporter(pm, node_bin)
+        allow = [] if a.no_port_allowlist else [f"--collector.tcp.ports={','.join(map(str, info['ports']))}"]
+        servers = {name: start_exporter(pm, Path(a.bin), *allow, *flags) for name, flags in EXPORTERS.items()}
+        servers["node"] = start_node_exporter(pm, node_bin)
 
-        # warm-up (first scrape allocates buffers, faults pages in) + sanity check of counts
-        _, body = fetch(ours.port)
-        fetch(node.port)
-        floor_once()
-        est = sum_by(parse_samples(body.decode()), "nodenet_tcp_connections", "state").get(
-            "established", 0)
-        if est < 2 * a.connections:
-            print(f"bench: WARNING: exporter reports {est:.0f} established sockets, "
-                  f"expected >= {2 * a.connections}", file=sys.stderr)
+        # warm-up (first scrapes allocate buffers, fault pages in) + sanity check of the counts
+        for name, s in servers.items():
+            _, body = fetch(s.port)
+            if name != "node":
+                est = sum_by(parse_samples(body.decode()), "nodenet_tcp_connections", "state").get("established", 0)
+                if est < 2 * a.connections:
+                    print(f"bench: WARNING: {name} reports {est:.0f} established sockets, "
+                          f"expected >= {2 * a.connections}", file=sys.stderr)
+        for cmd in COMMANDS.values():
+            run_command(cmd)
 
-        times: dict[str, list[float]] = {"floor": [], "ours": [], "node": []}
-        sizes = {"ours": len(body), "node": 0}
-        cpu0 = cpu_seconds(ours.proc.pid)
+        names = [*servers, *COMMANDS]
+        wall: dict[str, list[float]] = {n: [] for n in names}
+        cpu: dict[str, list[float]] = {n: [] for n in names}
+        sizes: dict[str, int] = {}
         for _ in range(a.rounds):
-            times["floor"].append(floor_once())
-            dt, b = fetch(ours.port)
-            times["ours"].append(dt)
-            sizes["ours"] = len(b)
-            dt, b = fetch(node.port)
-            times["node"].append(dt)
-            sizes["node"] = len(b)
-        cpu_per_scrape = (cpu_seconds(ours.proc.pid) - cpu0) / a.rounds
-        hwm_ours = peak_rss_mb(ours.proc.pid)
-        hwm_node = peak_rss_mb(node.proc.pid)
-        lines_tcp = sum(1 for f in ("/proc/net/tcp", "/proc/net/tcp6")
-                        for _ in open(f)) - 2
+            for name, s in servers.items():
+                c0 = cpu_seconds(s.proc.pid)
+                dt, body = fetch(s.port)
+                wall[name].append(dt)
+                cpu[name].append(cpu_seconds(s.proc.pid) - c0)
+                sizes[name] = len(body)
+            for name, cmd in COMMANDS.items():
+                dt, c = run_command(cmd)
+                wall[name].append(dt)
+                cpu[name].append(c)
+        rss = {name: peak_rss_mb(s.proc.pid) for name, s in servers.items()}
 
-        med = {k: median(v) for k, v in times.items()}
-        p90 = {k: percentile(v, 0.9) for k, v in times.items()}
+        # /proc's CPU figures tick in 10 ms steps: the mean over the rounds, not the median.
+        cpu_mean = {n: sum(v) / len(v) for n, v in cpu.items()}
+        med = {n: median(v) for n, v in wall.items()}
+        p90 = {n: percentile(v, 0.9) for n, v in wall.items()}
+        ratios = {
+            "netlink_cpu_vs_node": cpu_mean["netlink"] / cpu_mean["node"],
+            "netlink_info_cpu_vs_node": cpu_mean["netlink+info"] / cpu_mean["node"],
+            "netlink_info_cpu_vs_ss_tin": cpu_mean["netlink+info"] / cpu_mean["ss -tin"],
+            "netlink_info_wall_vs_ss_tin": med["netlink+info"] / med["ss -tin"],
+            "procfs_cpu_vs_node": cpu_mean["procfs"] / cpu_mean["node"],
+        }
         res = {
-            "connections": a.connections, "sockets_held": info["sockets"],
-            "proc_net_rows": lines_tcp, "established_reported": est, "rounds": a.rounds,
-            "median_s": med, "p90_s": p90,
-            "ratio_ours_floor": med["ours"] / med["floor"],
-            "ratio_ours_node": med["ours"] / med["node"],
-            "ours_cpu_per_scrape_s": cpu_per_scrape,
-            "ours_peak_rss_mb": hwm_ours, "node_peak_rss_mb": hwm_node,
-            "body_bytes": sizes, "samples_s": times,
+            "connections": a.connections, "sockets_held": info["sockets"], "rounds": a.rounds,
+            "median_wall_s": med, "p90_wall_s": p90, "cpu_per_scrape_s": cpu_mean, "peak_rss_mb": rss,
+            "ratios": ratios, "body_bytes": sizes, "wall_samples_s": wall, "cpu_samples_s": cpu,
         }
         print()
-        print(f"nodenet-exporter benchmark: {info['sockets']} held sockets "
-              f"({lines_tcp} rows in /proc/net/tcp{{,6}}), {a.rounds} interleaved rounds")
-        print(f"{'':28}{'median ms':>10}{'p90 ms':>10}")
-        for k, label in (("floor", "floor (cat /proc/net/tcp*)"), ("ours", "nodenet-exporter"),
-                         ("node", "node_exporter tcpstat")):
-            print(f"{label:28}{med[k] * 1000:10.1f}{p90[k] * 1000:10.1f}")
-        print(f"{'ours / floor':28}{res['ratio_ours_floor']:10.2f}")
-        print(f"{'ours / node_exporter':28}{res['ratio_ours_node']:10.2f}")
-        print(f"{'ours CPU per scrape':28}{cpu_per_scrape * 1000:10.1f} ms")
-        print(f"{'ours peak RSS (VmHWM)':28}{hwm_ours:10.1f} MB   (node_exporter {hwm_node:.1f} MB)")
-        print(f"{'body bytes ours / node':28}{sizes['ours']:10d} / {sizes['node']}")
+        print(f"nodenet-exporter benchmark: {info['sockets']} held sockets, {a.rounds} interleaved rounds")
+        print(f"{'':34}{'wall median':>12}{'wall p90':>10}{'CPU/scrape':>12}{'peak RSS':>10}")
+        labels = {
+            "netlink": "nodenet netlink (no tcp_info)", "netlink+info": "nodenet netlink + tcp_info",
+            "procfs": "nodenet /proc", "node": "node_exporter tcpstat", "ss -tin": "ss -tin",
+            "cat": "cat /proc/net/tcp{,6}",
+        }
+        for n in names:
+            mem = f"{rss[n]:8.1f} MB" if n in rss else ""
+            print(f"{labels[n]:34}{med[n] * 1000:9.1f} ms{p90[n] * 1000:7.1f} ms{cpu_mean[n] * 1000:9.1f} ms{mem:>12}")
+        for k, v in ratios.items():
+            print(f"{k:34}{v:9.2f}x")
         if a.json:
             Path(a.json).write_text(json.dumps(res, indent=2))
         return 0
