@@ -38,6 +38,8 @@ enum GoFloat {
         if v.isNaN { return "NaN" }
         if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
         if v == 0 { return "0" }
+        // Whole numbers below 1e6 print as integers in Go's %g: skip the digit analysis.
+        if v == v.rounded(.towardZero), abs(v) < 1e6 { return String(Int64(v)) }
         // Shortest round-trip digits: Swift's description has the same digits as Go's.
         let (digits, point) = decimalDigits(abs(v))
         let exp = point - 1
