@@ -32,13 +32,15 @@ struct Serve: AsyncParsableCommand {
         runtime.watchedFiles = { [path] }
         runtime.landingExtras = { StatusPage.render(clusters.views().map(\.view)) }
         runtime.extraRoutes = [(prefix: "/v3/", responder: BurrowAPI(clusters: clusters))]
+        runtime.services = [clusters]
         do {
             try await runtime.run()
         } catch {
+            // Startup failed (e.g. the listen address): ingest started with the config and
+            // its service never ran.
             logger.error("exiting", metadata: ["err": "\(error)"])
             await clusters.stopAll()
             throw ExitCode.failure
         }
-        await clusters.stopAll()
     }
 }

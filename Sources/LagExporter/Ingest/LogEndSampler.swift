@@ -50,8 +50,9 @@ struct LogEndSampler: Sendable {
         }
     }
 
-    /// One log-end sample of every consumed partition (also called once when ingest catches up,
-    /// so the first evaluation has log-end offsets).
+    /// One log-end sample of every partition the topics filter keeps and of consumed partitions
+    /// the last metadata did not list yet (`LagStore.sampleTargets`). Also called once when
+    /// ingest catches up, so the first evaluation has log-end offsets.
     func sampleOnce() async {
         let (tps, consumed) = store.sampleTargets
         let now = WallClock.nowMs

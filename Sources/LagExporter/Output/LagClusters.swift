@@ -1,5 +1,6 @@
 import ExporterKit
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// The running clusters. A reload keeps the runners (and their state) of clusters whose config
@@ -67,6 +68,17 @@ final class LagClusters: Sendable {
     func views() -> [(view: ClusterView, config: LagClusterConfig)] {
         let now = WallClock.nowMs
         return current.map { ($0.store.view(now: now), $0.config) }
+    }
+}
+
+/// Ingest is a service of the exporter's service group, beside the HTTP server: a graceful
+/// shutdown (SIGTERM, SIGINT) or the failure of another service stops every cluster's ingest
+/// and closes its client. (Each cluster's ingest is a task of its runner, so a reload can start
+/// and stop clusters one by one.)
+extension LagClusters: Service {
+    func run() async throws {
+        try? await gracefulShutdown()
+        await stopAll()
     }
 }
 
