@@ -103,6 +103,11 @@ func decodesTCPInfoByTheLengthTheKernelReturns(length: Int, hasRate: Bool, hasBy
     let stale = F.socketMessage(F.Socket(), sequence: 6) + F.done(sequence: 6)
     let out = try F.decode([stale, F.socketMessage(F.Socket()) + F.done(flags: 0x12)])
     #expect(out.done && out.stats.rows == 1 && out.stats.interrupted == 1 && out.stats.malformed == 0)
+    // Marked on socket messages too (after the tables changed): still one interrupted dump.
+    let marked = F.message(type: 20, flags: 0x12, sequence: 7, payload: F.diagMessage(F.Socket()))
+    let again = try F.decode([marked + marked + F.done()])
+    #expect(again.stats.rows == 2 && again.stats.interrupted == 1)
+    #expect(try F.decode([F.socketMessage(F.Socket()) + F.done()]).stats.interrupted == 0)
 }
 
 @Test func randomSockDiagBytesNeverCrash() throws {

@@ -11,8 +11,8 @@ public struct SockDiagStats: Sendable, Equatable {
     public var rows = 0
     /// Truncated or malformed messages, attributes and tcp_info payloads.
     public var malformed = 0
-    /// Dumps the kernel flagged NLM_F_DUMP_INTR (its tables changed while dumping; counts may
-    /// be off by the sockets that moved, as with /proc).
+    /// 1 when the kernel flagged this dump NLM_F_DUMP_INTR (its tables changed while dumping;
+    /// counts may be off by the sockets that moved, as with /proc). Stats are per dump.
     public var interrupted = 0
     /// Reason of the first malformed message, for logging.
     public var firstError: String?
@@ -67,7 +67,8 @@ public enum SockDiagDecoder {
             let payload = UnsafeRawBufferPointer(rebasing: datagram[(offset + L.headerSize)..<(offset + length)])
             offset += L.align(length)
             guard seq == sequence else { continue }
-            if flags & L.flagDumpInterrupted != 0 && type == L.messageDone { stats.interrupted += 1 }
+            // The kernel marks the messages it sent after its tables changed; one mark per dump.
+            if flags & L.flagDumpInterrupted != 0 { stats.interrupted = 1 }
             switch type {
             case L.messageDone:
                 return true
