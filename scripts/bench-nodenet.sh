@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Scrape-cost benchmark of nodenet-exporter (netlink with and without tcp_info, /proc) vs
 # node_exporter's tcpstat, `ss -tin` and `cat /proc/net/tcp*`, interleaved in one run.
-#   bash scripts/bench-nodenet.sh [--connections N] [--rounds R] [--json FILE] [--no-port-allowlist]
-# Env: CONNECTIONS (default 60000 = 120000 ESTABLISHED sockets), ROUNDS (default 15),
+#   bash scripts/bench-nodenet.sh [--rounds R] [--json FILE] [--no-port-allowlist]
+# Env: CONNECTIONS (default 30000,60000: 60,000 then 120,000 ESTABLISHED sockets, one run), ROUNDS (default 15),
 #      NODENET_EXPORTER_BIN=path  -> use that binary and skip the release build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,4 +17,4 @@ fi
 [ -x "$NODENET_EXPORTER_BIN" ] || { echo "bench: no executable at $NODENET_EXPORTER_BIN" >&2; exit 1; }
 
 exec python3 scripts/bench_nodenet.py --bin "$NODENET_EXPORTER_BIN" \
-  --connections "${CONNECTIONS:-60000}" --rounds "${ROUNDS:-15}" "$@"
+  --connections "${CONNECTIONS:-30000,60000}" --rounds "${ROUNDS:-15}" "$@"
