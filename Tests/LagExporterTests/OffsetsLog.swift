@@ -147,4 +147,18 @@ final class FakeOffsetsBroker: IngestClient {
         try? await Task.sleep(for: .milliseconds(5))
         return out
     }
+
+    // The offsets-topic reader uses no group APIs.
+    func listGroups(types: [String]) async throws -> (
+        groups: [ListGroupsResponse.ListedGroup], failures: [Int32: any Error]
+    ) { ([], [:]) }
+    func committedOffsets(ofGroups groups: [String], batchSize: Int) async
+        -> [String: Result<[TopicPartition: Int64], any Error>]
+    { [:] }
+    func describeGroups(_ groups: [String], batchSize: Int) async
+        -> [String: Result<DescribeGroupsResponse.DescribedGroup, any Error>]
+    { [:] }
+    func describeConsumerGroups(_ groups: [String], batchSize: Int) async
+        -> [String: Result<ConsumerGroupDescribeResponse.DescribedGroup, any Error>]
+    { [:] }
 }

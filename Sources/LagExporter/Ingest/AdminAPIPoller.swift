@@ -7,7 +7,7 @@ import Logging
 /// offsets) and DescribeGroups (state, members, assignments). A changed offset becomes a
 /// commit stamped with the poll time.
 struct AdminAPIPoller: Sendable {
-    let client: KafkaClient
+    let client: any IngestClient
     let store: LagStore
     let logger: Logger
     let outages: OutageLog
