@@ -172,3 +172,25 @@ import Testing
         try push(s, key("x"), "# TYPE m gauge\nm 1\n").get()
     }
 }
+
+@Suite struct OwnFamilyConversionTests {
+    @Test func ownHistogramsAndCountersKeepTheirShape() {
+        var h = MetricFamily(name: "pushgateway_x_seconds", help: "X.", type: .histogram)
+        h.addDistribution([("k", "v")], buckets: [(0.5, 1)], sum: 2, count: 3)
+        let c = MetricFamily.single(name: "pushgateway_y", help: "Y.", type: .counter, value: 4)
+        let text = TextEncoder.encodeString(Exposition.merge(groups: [], own: Exposition.convert([h, c])))
+        #expect(
+            text == """
+                # HELP pushgateway_x_seconds X.
+                # TYPE pushgateway_x_seconds histogram
+                pushgateway_x_seconds_bucket{k="v",le="0.5"} 1
+                pushgateway_x_seconds_bucket{k="v",le="+Inf"} 3
+                pushgateway_x_seconds_sum{k="v"} 2
+                pushgateway_x_seconds_count{k="v"} 3
+                # HELP pushgateway_y_total Y.
+                # TYPE pushgateway_y_total counter
+                pushgateway_y_total 4
+
+                """)
+    }
+}

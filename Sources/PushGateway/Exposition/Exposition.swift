@@ -79,13 +79,51 @@ enum Exposition {
     /// The gateway's own families (from the shared runtime) in the pushed-family model.
     static func convert(_ families: [MetricFamily]) -> [PushedFamily] {
         families.map { f in
-            let isCounter = f.type == .counter
-            let type: PushedType = isCounter ? .counter : f.type == .gauge ? .gauge : .untyped
-            return PushedFamily(
-                name: isCounter ? f.name + "_total" : f.name, help: f.help, type: type,
-                metrics: f.samples.map {
-                    PushedMetric(labels: $0.labels.sorted { $0.name < $1.name }, value: .simple($0.value))
-                })
+            switch f.type {
+            case .counter, .gauge, .untyped:
+                let isCounter = f.type == .counter
+                return PushedFamily(
+                    name: isCounter ? f.name + "_total" : f.name, help: f.help,
+                    type: isCounter ? .counter : f.type == .gauge ? .gauge : .untyped,
+                    metrics: f.samples.map {
+                        PushedMetric(labels: $0.labels.sorted { $0.name < $1.name }, value: .simple($0.value))
+                    })
+            case .histogram, .summary:
+                return distribution(f)
+            }
         }
+    }
+
+    /// A histogram or summary family: its samples joined into one series per label set (the
+    /// `le` / `quantile` label and the `_bucket` / `_sum` / `_count` suffix say which part).
+    static func distribution(_ f: MetricFamily) -> PushedFamily {
+        let isHistogram = f.type == .histogram
+        let special = isHistogram ? "le" : "quantile"
+        var order: [[Label]] = []
+        var parts: [[Label]: (count: Double, sum: Double, bounds: [PushedValue.Bound])] = [:]
+        for sample in f.samples {
+            let labels = sample.labels.filter { $0.name != special }.sorted { $0.name < $1.name }
+            if parts[labels] == nil {
+                order.append(labels)
+                parts[labels] = (0, 0, [])
+            }
+            switch sample.suffix {
+            case .count: parts[labels]!.count = sample.value
+            case .sum: parts[labels]!.sum = sample.value
+            case .bucket, .none:
+                let at = sample.labels.first { $0.name == special }.flatMap { GoFloat.parse($0.value) }
+                if let at { parts[labels]!.bounds.append(.init(at: at, value: sample.value)) }
+            }
+        }
+        return PushedFamily(
+            name: f.name, help: f.help, type: isHistogram ? .histogram : .summary,
+            metrics: order.map { labels in
+                let p = parts[labels]!
+                return PushedMetric(
+                    labels: labels,
+                    value: isHistogram
+                        ? .histogram(count: p.count, sum: p.sum, buckets: p.bounds)
+                        : .summary(count: p.count, sum: p.sum, quantiles: p.bounds))
+            })
     }
 }
