@@ -182,6 +182,8 @@ def test_same_codes_and_metrics_as_the_pushgateway(pair):
 def test_refusals_name_the_problem(procs):
     ours = start_ours(procs)
     for path, body, words in [
+        # Before any scrape: the gateway's own families are known from the start.
+        ("/metrics/job/a", b"# TYPE process_open_fds counter\nprocess_open_fds 1\n", "gateway's own metric"),
         ("/metrics/job/a", b"m 1 1700000000000\n", "must not have timestamps"),
         ("/metrics/job/a", b"m{ 1\n", "text format parsing error in line 1"),
         ("/metrics/job/a/lbl", b"m 1\n", "odd number of components"),

@@ -66,6 +66,11 @@ struct Serve: AsyncParsableCommand {
         if metricTTL.duration < .zero { throw ValidationError("--metric.ttl must not be negative") }
     }
 
+    static func ownFamilies(_ families: [PushedFamily]) -> [String: OwnFamily] {
+        Dictionary(
+            families.map { ($0.name, OwnFamily(type: $0.type, help: $0.help ?? "")) }, uniquingKeysWith: { a, _ in a })
+    }
+
     /// What `/api/v1/status` reports.
     var flagValues: [String: String] {
         [
@@ -134,12 +139,21 @@ struct Serve: AsyncParsableCommand {
             (PushPath.prefix, PushRoutes(store: store, stats: stats, logger: logger)),
             (APIRoutes.prefix, api),
         ]
+        // The gateway's own families are known before the first scrape, so that a push using one
+        // of their names with another type is refused from the start (the scrapes keep it current).
+        let namespace = "pushgateway"
+        let ownAtStart = await ScrapeRunner(
+            namespace: namespace,
+            collectors: [
+                stats.collector(store: store), PushGatewayCommand.build.collector(namespace: namespace),
+                ProcessCollector(), ReloadTracker().collector(namespace: namespace),
+                HTTPServerStats().collector(namespace: namespace),
+            ], logger: logger
+        ).gather(timeout: .seconds(5))
+        store.setOwnFamilies(Self.ownFamilies(Exposition.convert(ownAtStart)))
         runtime.telemetry = { own, _ in
             let ownFamilies = Exposition.convert(own)
-            store.setOwnFamilies(
-                Dictionary(
-                    ownFamilies.map { ($0.name, OwnFamily(type: $0.type, help: $0.help ?? "")) },
-                    uniquingKeysWith: { a, _ in a }))
+            store.setOwnFamilies(Self.ownFamilies(ownFamilies))
             let families = Exposition.merge(groups: store.groups, own: ownFamilies)
             var body = ByteBuffer()
             TextEncoder.encode(families, into: &body)
