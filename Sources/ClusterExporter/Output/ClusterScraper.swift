@@ -1,7 +1,6 @@
 import ExporterKit
 import KafkaWire
 import Logging
-import Synchronization
 
 /// Scrapes one cluster: Metadata, DescribeConfigs (min ISR), and log dirs (DescribeLogDirs per
 /// broker, or the local filesystem in sidecar mode), bounded by the cluster's scrape timeout.
@@ -146,58 +145,5 @@ final class ClusterScraper: Sendable {
         if let broker { metadata["broker"] = "\(broker)" }
         failures.record("\(broker ?? "any")/\(api)", error: error, "\(api) request", metadata: metadata)
         return (result, ClusterSnapshot.Request(broker: broker, api: api, success: error == nil, seconds: seconds))
-    }
-}
-
-struct ScrapeTimeout: Error, CustomStringConvertible {
-    var after: Duration
-    var description: String { "cluster scrape did not finish within \(after)" }
-}
-
-/// Runs `body`, throwing `ScrapeTimeout` after `limit` and cancelling it. Returns on time even
-/// when `body` ignores cancellation (a task group would wait for it), leaving it to finish alone.
-func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    let race = Race<T>()
-    let work = Task {
-        do { race.finish(.success(try await body())) } catch { race.finish(.failure(error)) }
-    }
-    let timer = Task {
-        try? await Task.sleep(for: limit)
-        race.finish(.failure(ScrapeTimeout(after: limit)))
-    }
-    let result = await race.value
-    work.cancel()
-    timer.cancel()
-    return try result.get()
-}
-
-/// The first of several results, handed to one waiter.
-private final class Race<T: Sendable>: Sendable {
-    private struct State {
-        var result: Result<T, any Error>?
-        var waiter: CheckedContinuation<Result<T, any Error>, Never>?
-    }
-    private let state = Mutex(State())
-
-    func finish(_ result: Result<T, any Error>) {
-        let waiter: CheckedContinuation<Result<T, any Error>, Never>? = state.withLock { s in
-            guard s.result == nil else { return nil }
-            s.result = result
-            defer { s.waiter = nil }
-            return s.waiter
-        }
-        waiter?.resume(returning: result)
-    }
-
-    var value: Result<T, any Error> {
-        get async {
-            await withCheckedContinuation { c in
-                let ready: Result<T, any Error>? = state.withLock { s in
-                    if s.result == nil { s.waiter = c }
-                    return s.result
-                }
-                if let ready { c.resume(returning: ready) }
-            }
-        }
     }
 }

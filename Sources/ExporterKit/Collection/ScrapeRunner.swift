@@ -1,5 +1,4 @@
 import Logging
-import Synchronization
 
 /// Runs collectors concurrently under one deadline and adds
 /// `<ns>_scrape_collector_duration_seconds` / `<ns>_scrape_collector_success`.
@@ -74,102 +73,37 @@ public struct ScrapeRunner: Sendable {
         return families
     }
 
-    /// Runs all collectors as unstructured tasks and returns when all have finished or the
-    /// deadline has passed, whichever is first.
+    /// Runs all collectors concurrently and returns when all have finished or the deadline has
+    /// passed, whichever is first (`withTimeout` does not wait for a collector that ignores
+    /// cancellation).
     public func runAll(timeout: Duration) async -> [Outcome] {
         let clock = ContinuousClock()
         let start = clock.now
-        let board = OutcomeBoard(names: collectors.map(\.name))
-        var tasks: [Task<Void, Never>] = []
         // Collectors see the deadline (ScrapeDeadline.current) to fit their own timeouts into it.
-        ScrapeDeadline.$current.withValue(start + timeout) {
-            for (index, collector) in collectors.enumerated() {
-                tasks.append(
-                    Task {
-                        let result: Result<[MetricFamily], any Error>
-                        do { result = .success(try await collector.collect()) } catch { result = .failure(error) }
-                        board.finish(index, result, after: clock.now - start)
-                    })
+        return await ScrapeDeadline.$current.withValue(start + timeout) {
+            await withTaskGroup(of: (Int, Outcome).self) { group in
+                for (index, collector) in collectors.enumerated() {
+                    group.addTask {
+                        let outcome: Outcome
+                        do {
+                            let families = try await withTimeout(timeout) { try await collector.collect() }
+                            outcome = Outcome(name: collector.name, families: families, duration: clock.now - start)
+                        } catch let e as TimeoutError where e.after == timeout {
+                            let took = clock.now - start
+                            outcome = Outcome(
+                                name: collector.name, families: [], error: "timed out after \(took.seconds)s",
+                                duration: took)
+                        } catch {
+                            outcome = Outcome(
+                                name: collector.name, families: [], error: "\(error)", duration: clock.now - start)
+                        }
+                        return (index, outcome)
+                    }
+                }
+                var outcomes = [Outcome?](repeating: nil, count: collectors.count)
+                for await (index, outcome) in group { outcomes[index] = outcome }
+                return outcomes.compactMap { $0 }
             }
         }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            if !Task.isCancelled { board.expire(after: clock.now - start) }
-        }
-        let outcomes = await board.wait()
-        timer.cancel()
-        // Ask stragglers to stop; those blocked in I/O finish on their own.
-        for task in tasks { task.cancel() }
-        return outcomes
-    }
-}
-
-/// Shared between the collector tasks, the timer and the waiting scrape. Once closed (all
-/// finished, or the deadline passed) it accepts no more results.
-final class OutcomeBoard: Sendable {
-    typealias Waiter = CheckedContinuation<[ScrapeRunner.Outcome], Never>
-    private struct State {
-        var outcomes: [ScrapeRunner.Outcome?]
-        var remaining: Int
-        var closed: Bool
-        var waiter: Waiter?
-    }
-    private let state: Mutex<State>
-    private let names: [String]
-
-    init(names: [String]) {
-        self.names = names
-        self.state = Mutex(
-            State(
-                outcomes: Array(repeating: nil, count: names.count), remaining: names.count,
-                closed: names.isEmpty))
-    }
-
-    func finish(_ index: Int, _ result: Result<[MetricFamily], any Error>, after duration: Duration) {
-        let outcome: ScrapeRunner.Outcome
-        switch result {
-        case .success(let families):
-            outcome = .init(name: names[index], families: families, error: nil, duration: duration)
-        case .failure(let error):
-            outcome = .init(name: names[index], families: [], error: "\(error)", duration: duration)
-        }
-        let resume = state.withLock { s -> (Waiter, [ScrapeRunner.Outcome])? in
-            guard !s.closed else { return nil }
-            s.outcomes[index] = outcome
-            s.remaining -= 1
-            if s.remaining == 0 { s.closed = true }
-            return Self.takeWaiter(&s)
-        }
-        if let (c, r) = resume { c.resume(returning: r) }
-    }
-
-    func expire(after duration: Duration) {
-        let resume = state.withLock { s -> (Waiter, [ScrapeRunner.Outcome])? in
-            guard !s.closed else { return nil }
-            for i in s.outcomes.indices where s.outcomes[i] == nil {
-                s.outcomes[i] = .init(
-                    name: names[i], families: [], error: "timed out after \(duration.seconds)s", duration: duration)
-            }
-            s.closed = true
-            return Self.takeWaiter(&s)
-        }
-        if let (c, r) = resume { c.resume(returning: r) }
-    }
-
-    func wait() async -> [ScrapeRunner.Outcome] {
-        await withCheckedContinuation { c in
-            let ready = state.withLock { s -> [ScrapeRunner.Outcome]? in
-                if s.closed { return s.outcomes.compactMap { $0 } }
-                s.waiter = c
-                return nil
-            }
-            if let ready { c.resume(returning: ready) }
-        }
-    }
-
-    private static func takeWaiter(_ s: inout State) -> (Waiter, [ScrapeRunner.Outcome])? {
-        guard s.closed, let waiter = s.waiter else { return nil }
-        s.waiter = nil
-        return (waiter, s.outcomes.compactMap { $0 })
     }
 }
