@@ -66,7 +66,7 @@ if [ "$ONLY_INTEGRATION" = 0 ]; then
   step prometheus-config promtool check config deploy/prometheus/prometheus.yml
   step alertmanager-config amtool check-config deploy/alertmanager/alertmanager.yml
   # Docker and Kubernetes cannot run here: lint what can be linted (see deploy/README.md).
-  step deploy-lint bash -c 'hadolint deploy/docker/*.Dockerfile && yamllint -c deploy/.yamllint.yml deploy examples && python3 deploy/jmx-exporter/check-rules.py'
+  step deploy-lint bash -c 'hadolint deploy/docker/*.Dockerfile && yamllint -c deploy/.yamllint.yml deploy examples && python3 deploy/jmx-exporter/check-rules.py && python3 deploy/grafana/make-dashboard.py --check'
   step build-debug swift build
   # One process per test target: the CPU-heavy codec fuzz and round-trip tests would otherwise
   # starve the timing-bound HTTP and scrape-deadline tests of the 2-core cooperative pool.

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Writes dashboards/kafka-overview.json (run after editing the panels below; the JSON is committed).
 
-    python3 deploy/grafana/make-dashboard.py
+    python3 deploy/grafana/make-dashboard.py           # write the JSON
+    python3 deploy/grafana/make-dashboard.py --check   # the test command: the committed JSON is what
+                                                       # this generates, and every query parses (promtool)
 """
 import json
 import pathlib
+import subprocess
+import sys
+import tempfile
 
 DS = {"type": "prometheus", "uid": "prometheus"}
 panels = []
@@ -149,6 +154,23 @@ panels[-1]["targets"][0]["format"] = "table"
 panels[-1]["targets"][0]["instant"] = True
 newline()
 
+row("Kafka clients (pushed to push-gateway; a client gone longer than the TTL disappears)")
+add("stat", "Clients pushing", [(f'count by (cluster) (push_time_seconds{{{C},job="kafka-client"}})', "{{cluster}}")], 4,
+    h=8, description="Groups held by push-gateway for the example's job `kafka-client` (one per client instance).")
+add("timeseries", "Produce delivery errors (per 5 min)",
+    [(f'sum by (cluster, instance) (increase(kafka_client_produce_delivery_errors_total{{{C}}}[5m]))', "{{cluster}} {{instance}}")],
+    5, h=8, unit="short", thresholds=RED0)
+add("timeseries", "Request round trip p99 per broker",
+    [(f'max by (cluster, instance, broker) (kafka_client_broker_rtt_p99_seconds{{{C}}})', "{{instance}} -> {{broker}}")], 5, h=8,
+    unit="s")
+add("timeseries", "Consumer lag as the client sees it",
+    [(f'sum by (cluster, instance, topic) (kafka_client_consumer_lag_messages{{{C}}})', "{{instance}} {{topic}}")], 5, h=8,
+    unit="short")
+add("timeseries", "Messages per second",
+    [(f'sum by (cluster, instance, direction) (rate(kafka_client_messages_total{{{C}}}[5m]))', "{{instance}} {{direction}}")],
+    5, h=8, unit="short")
+newline()
+
 row("Broker hosts (node_exporter, nodenet-exporter)")
 add("timeseries", "CPU busy", [(f'instance:node_cpu_utilisation:rate5m{{{C}}}', "{{cluster}} {{brokerId}}")], 8, h=8,
     unit="percentunit", thresholds=[(None, "green"), (0.7, "red")])
@@ -178,5 +200,20 @@ dashboard = {
 for i, p in enumerate(panels, 1):
     p["id"] = i
 out = pathlib.Path(__file__).resolve().parent / "dashboards" / "kafka-overview.json"
-out.write_text(json.dumps(dashboard, indent=2) + "\n")
-print(f"wrote {out} ({len(panels)} panels)")
+text = json.dumps(dashboard, indent=2) + "\n"
+if "--check" not in sys.argv[1:]:
+    out.write_text(text)
+    print(f"wrote {out} ({len(panels)} panels)")
+    sys.exit(0)
+if out.read_text() != text:
+    sys.exit(f"{out} is not what make-dashboard.py generates: run it and commit the result")
+# promtool has no parse-only command for a query: check them as recording rules.
+exprs = [t["expr"].replace("$cluster", ".*") for p in panels for t in p.get("targets", [])]
+with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
+    f.write("groups:\n  - name: dashboard\n    rules:\n")
+    f.writelines(f"      - record: dashboard:query{i}\n        expr: {json.dumps(e)}\n" for i, e in enumerate(exprs))
+    f.flush()
+    r = subprocess.run(["promtool", "check", "rules", f.name], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"a dashboard query does not parse:\n{r.stdout}{r.stderr}")
+print(f"dashboard: {out.name} up to date, {len(exprs)} queries parse")
