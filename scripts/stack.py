@@ -11,7 +11,9 @@ Tests/IntegrationTests/test_stack_e2e.py (imported). Traffic:
   - producers write a few records per second to `orders` (3 partitions) and `payments`;
   - group `billing` commits the log end every 2 s (healthy, OK);
   - group `reporting` commits a quarter of the log end (it moves, its lag grows: WARN);
-  - group `archiver` committed once at start and stopped (STOP, group ERR: the alert fires).
+  - group `archiver` committed once at start and stopped (STOP, group ERR: the alert fires);
+  - a producer (examples/kafka-client-metrics/) writes to `client-demo` and pushes its librdkafka
+    statistics to push-gateway (--metric.ttl=30s), scraped as job `kafka-clients`.
 The Prometheus config has the shape of deploy/prometheus/prometheus.yml (jobs, file_sd target
 files with `cluster`/`brokerId` labels, honor_labels) adapted to loopback; the rules are
 deploy/prometheus/rules/*.yml verbatim except `for:` durations, shortened (--for) so alerts
@@ -38,6 +40,9 @@ from harness import (
 )
 
 CLUSTER = "demo"
+CLIENT_EXAMPLE = REPO / "examples" / "kafka-client-metrics" / "kafka_client_metrics.py"
+CLIENT_TOPIC = "client-demo"
+CLIENT_INSTANCE = "demo-producer"
 RELOADER = REPO / "deploy" / "prometheus" / "reload-on-change.sh"
 
 
@@ -111,7 +116,7 @@ class Stack:
         self.procs: list[tuple[str, subprocess.Popen]] = []
         pick = (lambda p: free_port(preferred=p)) if preferred_ports else (lambda p: free_port())
         self.ports = {"broker": pick(19092), "lag": pick(9573), "nodenet": pick(9574), "cluster": pick(9575),
-                      "node": pick(9100), "prometheus": pick(9090)}
+                      "node": pick(9100), "prometheus": pick(9090), "pushgateway": pick(9091)}
         self.traffic: Traffic | None = None
 
     @property
@@ -130,7 +135,7 @@ class Stack:
 
     def spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         args = [str(a) for a in args]
-        if name in EXPORTERS and os.geteuid() == 0:
+        if name in EXPORTERS | {"push-gateway"} and os.geteuid() == 0:
             # As every deploy artefact runs them (and ProcessManager in the tests): an unprivileged
             # user without capabilities, reading its config from the work directory.
             share_with_exporter(self.work)
@@ -168,7 +173,8 @@ class Stack:
         wait_port(self.ports["broker"], 30, "broker", proc)
         admin = AdminClient({"bootstrap.servers": self.bootstrap})
         for f in admin.create_topics([NewTopic("orders", num_partitions=3, replication_factor=1),
-                                      NewTopic("payments", num_partitions=1, replication_factor=1)]).values():
+                                      NewTopic("payments", num_partitions=1, replication_factor=1),
+                                      NewTopic(CLIENT_TOPIC, num_partitions=1, replication_factor=1)]).values():
             f.result(timeout=20)
         self.traffic = Traffic(self.bootstrap)
         self.traffic.start()
@@ -190,6 +196,8 @@ class Stack:
             # The demo's ports get their own label (the broker's is not Kafka's usual 9092).
             ("nodenet-exporter", "nodenet", ["--collector.tcp.ports=" + ",".join(
                 str(p) for p in sorted({2181, 9092, 9093, *self.ports.values()}))]),
+            # Kafka clients push their own metrics here; a client gone for 30 s is dropped.
+            ("push-gateway", "pushgateway", ["--metric.ttl=30s"]),
         ]
         for name, port, extra in exporters:
             proc = self.spawn(name, [self.binary(name), f"--web.listen-address=127.0.0.1:{self.ports[port]}",
@@ -204,6 +212,12 @@ class Stack:
                                             "--collector.meminfo", "--collector.filesystem",
                                             "--collector.netstat"])
         wait_until(lambda: http_ok(self.url("node") + "/metrics"), 30, what="node_exporter", proc=proc)
+        # A producer pushing its librdkafka statistics (examples/kafka-client-metrics/), as the
+        # Kafka clients of the monitored system do.
+        self.spawn("client-producer", [
+            sys.executable, CLIENT_EXAMPLE, "producer", "--bootstrap", self.bootstrap, "--topic", CLIENT_TOPIC,
+            "--gateway", f"127.0.0.1:{self.ports['pushgateway']}", "--instance", CLIENT_INSTANCE,
+            "--push-interval", "2"])
 
     def _start_prometheus(self) -> None:
         prom_dir = self.work / "prometheus"
@@ -213,14 +227,15 @@ class Stack:
             text = re.sub(r"(?m)^(\s+for:\s*)\S+", lambda m: m.group(1) + self.alert_for, rules.read_text())
             (prom_dir / "rules" / rules.name).write_text(text)
         targets = {"consumer-lag": ("lag", {}), "cluster-volumes": ("cluster", {}),
-                   "nodenet": ("nodenet", {"brokerId": "1"}), "kafka_node": ("node", {"brokerId": "1"})}
+                   "nodenet": ("nodenet", {"brokerId": "1"}), "kafka_node": ("node", {"brokerId": "1"}),
+                   "kafka-clients": ("pushgateway", {})}
         for job, (port, extra) in targets.items():
             labels = ", ".join(f'{k}: "{v}"' for k, v in {"cluster": CLUSTER, **extra}.items())
             (prom_dir / "targets" / f"{job}-{CLUSTER}.yml").write_text(
                 f'- targets: ["127.0.0.1:{self.ports[port]}"]\n  labels: {{{labels}}}\n')
         jobs = ""
         for job in targets:
-            honor = "    honor_labels: true\n" if job in ("consumer-lag", "cluster-volumes") else ""
+            honor = "    honor_labels: true\n" if job in ("consumer-lag", "cluster-volumes", "kafka-clients") else ""
             jobs += (f"  - job_name: {job}\n{honor}    file_sd_configs:\n"
                      f"      - files: [\"targets/{job}-*.yml\"]\n        refresh_interval: 5s\n")
         (prom_dir / "prometheus.yml").write_text(
@@ -260,7 +275,8 @@ class Stack:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bin-dir", required=True, type=Path, help="directory with the three exporter binaries")
+    ap.add_argument("--bin-dir", required=True, type=Path,
+                    help="directory with the exporter and push-gateway binaries")
     ap.add_argument("--work", type=Path, help="working directory (default: a new temporary one)")
     ap.add_argument("--for", dest="alert_for", default="10s", help="`for:` of every alert rule (default 10s)")
     a = ap.parse_args()
@@ -281,6 +297,7 @@ The stack is running (cluster "{CLUSTER}", broker {stack.bootstrap}):
   cluster-exporter  {stack.url('cluster')}/metrics
   nodenet-exporter  {stack.url('nodenet')}/metrics
   node_exporter     {stack.url('node')}/metrics
+  push-gateway      {stack.url('pushgateway')}/metrics   (producer "{CLIENT_INSTANCE}" pushes its librdkafka statistics)
 Groups: billing (healthy, OK), reporting (behind, lag grows: WARN), archiver (stopped: ERR; its alert
 KafkaConsumerGroupError fires after about {a.alert_for}).
 Try:  curl -s {stack.url('lag')}/metrics | grep '^kafka_consumergroup_status'

@@ -62,11 +62,19 @@ def test_every_target_is_up(stack):
     def all_up():
         targets = api(stack, "/api/v1/targets")["activeTargets"]
         jobs = {t["labels"]["job"]: t["health"] for t in targets}
-        return jobs if jobs == {"consumer-lag": "up", "cluster-volumes": "up", "nodenet": "up", "kafka_node": "up"} \
-            else None
-    eventually(all_up, 60, "all four targets up", stack)
+        return jobs if jobs == {"consumer-lag": "up", "cluster-volumes": "up", "nodenet": "up", "kafka_node": "up",
+                                "kafka-clients": "up"} else None
+    eventually(all_up, 60, "all five targets up", stack)
     labels = {t["labels"]["job"]: t["labels"] for t in api(stack, "/api/v1/targets")["activeTargets"]}
     assert labels["nodenet"]["cluster"] == "demo" and labels["nodenet"]["brokerId"] == "1"
+
+
+def test_pushed_client_metrics_reach_prometheus_with_their_grouping_key(stack):
+    """The producer's pushed series keep its job and instance (honor_labels) and gain the target's
+    cluster label."""
+    expr = (f'kafka_client_messages_total{{job="kafka-client",instance="{stack_mod.CLIENT_INSTANCE}",'
+            f'direction="sent",cluster="demo"}}')
+    eventually(lambda: any(v > 0 for v in query(stack, expr).values()), 60, "the producer's pushed series", stack)
 
 
 def test_consumer_group_statuses(stack):
