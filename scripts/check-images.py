@@ -68,7 +68,7 @@ RUNTIME_ONLY = [
 # KRB5_CONFIG), a file the operator mounts, not a package.
 
 ENV_BIN = {"lag-exporter": "LAG_EXPORTER_BIN", "cluster-exporter": "CLUSTER_EXPORTER_BIN",
-           "nodenet-exporter": "NODENET_EXPORTER_BIN"}
+           "nodenet-exporter": "NODENET_EXPORTER_BIN", "push-gateway": "PUSH_GATEWAY_BIN"}
 
 
 class CheckError(Exception):
