@@ -285,6 +285,7 @@ def test_limits_answer_4xx_and_count(procs):
     assert sample(gw, "m", instance="", job="a") == 2 and sample(gw, "x", instance="", job="a") is None
     r = gw.req("PUT", "/metrics/job/a", b"# " + b"x" * 300 + b"\n", PLAIN)
     assert r.status_code == 413
+    assert sample(gw, "pushgateway_http_request_bodies_too_large_total") == 1
     assert sample(gw, "pushgateway_limit_refusals_total", limit="groups") == 1
     assert sample(gw, "pushgateway_limit_refusals_total", limit="series_per_group") == 1
     assert sample(gw, "pushgateway_pushes_total", method="PUT", outcome="limited") == 1

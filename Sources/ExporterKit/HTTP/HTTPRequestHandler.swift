@@ -11,15 +11,20 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let responder: any HTTPResponder
     private let maxBodyBytes: Int
+    private let onBodyTooLarge: @Sendable () -> Void
     private let logger: Logger
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var tooLarge = false
     private var inFlight = false
 
-    init(responder: any HTTPResponder, maxBodyBytes: Int, logger: Logger) {
+    init(
+        responder: any HTTPResponder, maxBodyBytes: Int, logger: Logger,
+        onBodyTooLarge: @escaping @Sendable () -> Void = {}
+    ) {
         self.responder = responder
         self.maxBodyBytes = maxBodyBytes
+        self.onBodyTooLarge = onBodyTooLarge
         self.logger = logger
     }
 
@@ -37,6 +42,7 @@ final class HTTPRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
                 // limit is there to avoid.
                 tooLarge = true
                 body.removeAll()
+                onBodyTooLarge()
                 if let head {
                     write(
                         context: context, head: head,

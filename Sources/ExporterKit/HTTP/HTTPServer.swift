@@ -172,7 +172,8 @@ public final class HTTPServer: Service, Sendable {
                                 inner: AuthenticatingResponder(
                                     inner: responder, webConfig: webConfig, passwordChecks: passwordChecks,
                                     stats: stats, failureDelay: limits.authFailureDelay)),
-                            maxBodyBytes: limits.maxBodyBytes, logger: logger))
+                            maxBodyBytes: limits.maxBodyBytes, logger: logger,
+                            onBodyTooLarge: { stats.requestBodiesTooLarge.add(1, ordering: .relaxed) }))
                 }
             }
     }

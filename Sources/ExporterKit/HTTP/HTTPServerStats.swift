@@ -6,6 +6,7 @@ public final class HTTPServerStats: Sendable {
     let connectionsRefused = Atomic<Int>(0)
     let connectionsEvicted = Atomic<Int>(0)
     let requestReadTimeouts = Atomic<Int>(0)
+    let requestBodiesTooLarge = Atomic<Int>(0)
     let connectionsOpen = Atomic<Int>(0)
     let connectionsLimit = Atomic<Int>(0)
 
@@ -33,6 +34,10 @@ public final class HTTPServerStats: Sendable {
                     help:
                         "Connections closed because a request was not fully read (answered 408) or a TLS handshake not completed within the request read timeout.",
                     type: .counter, value: Double(requestReadTimeouts.load(ordering: .relaxed))),
+                .single(
+                    name: "\(namespace)_http_request_bodies_too_large",
+                    help: "Requests refused (413, connection closed) because their body was larger than the limit.",
+                    type: .counter, value: Double(requestBodiesTooLarge.load(ordering: .relaxed))),
                 .single(
                     name: "\(namespace)_http_connections_open", help: "Client connections open now.",
                     value: Double(connectionsOpen.load(ordering: .relaxed))),
