@@ -11,17 +11,7 @@ enum TLSContextFactory {
             logger.warning("tls.insecure_skip_verify is set: broker certificates are NOT verified")
             tls.certificateVerification = .none
         } else if let ca = t.caFile {
-            do {
-                let roots = try NIOSSLCertificate.fromPEMFile(ca)
-                guard !roots.isEmpty else {
-                    throw ConfigError(keyPath: "tls.ca_file", message: "no certificate in \(ca)")
-                }
-                tls.trustRoots = .certificates(roots)
-            } catch let e as ConfigError {
-                throw e
-            } catch {
-                throw ConfigError(keyPath: "tls.ca_file", message: "cannot load \(ca): \(error)")
-            }
+            tls.trustRoots = try CAFile.trustRoots(ca, keyPath: "tls.ca_file")
         }
         if let certFile = t.certFile, let keyFile = t.keyFile {
             do {

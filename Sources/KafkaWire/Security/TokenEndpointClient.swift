@@ -57,17 +57,7 @@ struct TokenEndpointClient: Sendable {
             var config = TLSConfiguration.makeClientConfiguration()
             config.minimumTLSVersion = .tlsv12
             if let caFile {
-                do {
-                    let roots = try NIOSSLCertificate.fromPEMFile(caFile)
-                    guard !roots.isEmpty else {
-                        throw ConfigError(keyPath: "sasl.oauthbearer.ca_file", message: "no certificate in \(caFile)")
-                    }
-                    config.trustRoots = .certificates(roots)
-                } catch let e as ConfigError {
-                    throw e
-                } catch {
-                    throw ConfigError(keyPath: "sasl.oauthbearer.ca_file", message: "cannot load \(caFile): \(error)")
-                }
+                config.trustRoots = try CAFile.trustRoots(caFile, keyPath: "sasl.oauthbearer.ca_file")
             }
             do {
                 tls = try NIOSSLContext(configuration: config)
