@@ -1,13 +1,20 @@
 /// Checks names and uniqueness, and puts families into the deterministic order the
 /// encoder writes.
 public enum ExpositionValidator {
-    public static func isValidMetricName(_ name: String) -> Bool {
+    public static func isValidMetricName(_ name: some StringProtocol) -> Bool {
         guard let first = name.utf8.first, !isDigit(first) else { return false }
         return name.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ":") }
     }
 
-    public static func isValidLabelName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !isDigit(first), !name.hasPrefix("__") else { return false }
+    /// A label name a series may carry: the syntax, and not one of the reserved `__` names.
+    public static func isValidLabelName(_ name: some StringProtocol) -> Bool {
+        isLabelNameSyntax(name) && !name.hasPrefix("__")
+    }
+
+    /// The characters of a label name, `[a-zA-Z_][a-zA-Z0-9_]*`, reserved `__` names included
+    /// (a parser that accepts them, as Go's text parser does, checks those itself).
+    public static func isLabelNameSyntax(_ name: some StringProtocol) -> Bool {
+        guard let first = name.utf8.first, !isDigit(first) else { return false }
         return name.utf8.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "_") }
     }
 

@@ -57,7 +57,7 @@ enum PushPath {
             let value = String(parts[i + 1])
             let isBase64 = name.hasSuffix("@base64")
             let trimmed = isBase64 ? String(name.dropLast("@base64".count)) : String(name)
-            guard LabelName.isValid(trimmed), !trimmed.hasPrefix("__") else {
+            guard ExpositionValidator.isValidLabelName(trimmed) else {
                 return .failure(Failure(description: "improper label name \"\(trimmed)\""))
             }
             if isBase64 {
@@ -85,24 +85,5 @@ enum PushPath {
         while std.count % 4 != 0 { std += "=" }
         guard let data = Data(base64Encoded: std) else { return nil }
         return String(data: data, encoding: .utf8)
-    }
-}
-
-/// Prometheus' name rules (before UTF-8 names).
-enum LabelName {
-    static func isValid(_ s: some StringProtocol) -> Bool {
-        guard let first = s.utf8.first, isStart(first) else { return false }
-        return s.utf8.dropFirst().allSatisfy { isStart($0) || ($0 >= 0x30 && $0 <= 0x39) }
-    }
-
-    static func isStart(_ b: UInt8) -> Bool {
-        (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F
-    }
-}
-
-enum MetricName {
-    static func isValid(_ s: some StringProtocol) -> Bool {
-        guard let first = s.utf8.first, LabelName.isStart(first) || first == 0x3A else { return false }
-        return s.utf8.dropFirst().allSatisfy { LabelName.isStart($0) || $0 == 0x3A || ($0 >= 0x30 && $0 <= 0x39) }
     }
 }

@@ -67,7 +67,9 @@ enum ProtobufParser {
             default: try r.skip(wire)
             }
         }
-        guard MetricName.isValid(name) else { throw Failure(description: "invalid metric name \"\(name)\"") }
+        guard ExpositionValidator.isValidMetricName(name) else {
+            throw Failure(description: "invalid metric name \"\(name)\"")
+        }
         var f = PushedFamily(name: name, help: help, type: typ)
         for m in rawMetrics {
             f.metrics.append(try metric(m, family: name, type: typ, timestamps: &timestamps))
@@ -111,7 +113,7 @@ enum ProtobufParser {
         }
         var names = Set<String>()
         for l in labels {
-            guard LabelName.isValid(l.name), !l.name.hasPrefix("__") else {
+            guard ExpositionValidator.isValidLabelName(l.name) else {
                 throw Failure(description: "metric \(family) has a label with an invalid name: \"\(l.name)\"")
             }
             guard names.insert(l.name).inserted else {

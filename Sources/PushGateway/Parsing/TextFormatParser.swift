@@ -66,7 +66,7 @@ struct TextFormatParser {
         guard keyword == "HELP" || keyword == "TYPE" else { return }
         c.skipBlanks()
         let name = c.token()
-        guard MetricName.isValid(name) else {
+        guard ExpositionValidator.isValidMetricName(name) else {
             throw Failure(line: n, message: "invalid metric name in comment")
         }
         c.skipBlanks()
@@ -114,7 +114,7 @@ struct TextFormatParser {
 
     private mutating func sample(_ c: inout Cursor, _ n: Int) throws(Failure) {
         let name = c.token(stopAtBrace: true)
-        guard MetricName.isValid(name) else {
+        guard ExpositionValidator.isValidMetricName(name) else {
             throw Failure(line: n, message: "invalid metric name \"\(name)\"")
         }
         let (key, part) = resolve(name)
@@ -132,7 +132,7 @@ struct TextFormatParser {
                     break
                 }
                 let lname = c.labelName()
-                guard LabelName.isValid(lname) else {
+                guard ExpositionValidator.isLabelNameSyntax(lname) else {
                     throw Failure(line: n, message: "invalid label name for metric \"\(name)\"")
                 }
                 if lname == "__name__" {
@@ -263,9 +263,14 @@ private struct Cursor {
         return String(decoding: bytes[s..<i], as: UTF8.self)
     }
 
+    /// The run of label-name bytes (letters, digits, `_`); the caller checks the name's syntax.
     mutating func labelName() -> String {
         let s = i
-        while let b = peek, LabelName.isStart(b) || (b >= 0x30 && b <= 0x39) { i += 1 }
+        while let b = peek,
+            (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x5F
+        {
+            i += 1
+        }
         return String(decoding: bytes[s..<i], as: UTF8.self)
     }
 
