@@ -78,15 +78,16 @@ struct OffsetsTopicReader: Sendable {
             ])
         store.updateProgress { $0.source = .offsetsTopic }
 
-        /// Reads `tp` again from `offset`. A log that shrank reuses offsets: its records start a
-        /// new generation (see `LagStore.apply`; re-read commits are dropped as duplicates), and
-        /// what it holds now is replayed as history, without lag, like at start.
-        func restart(_ tp: TopicPartition, at offset: Int64, shrank: Bool) async {
+        /// Reads `tp` again from `offset`. A log that shrank (to `shrankTo`, its end now) reuses
+        /// offsets: its records start a new generation (see `LagStore.apply`; re-read commits are
+        /// dropped as duplicates), and what it holds up to that end is replayed as history,
+        /// without lag, like at start.
+        func restart(_ tp: TopicPartition, at offset: Int64, shrankTo end: Int64? = nil) {
             positions[tp] = offset
             filters[tp] = nil
-            if shrank {
+            if let end {
                 generations[tp, default: 0] += 1
-                targets[tp] = (try? await offsets([tp], .latest)[tp]) ?? offset
+                targets[tp] = end
             }
         }
 
@@ -135,7 +136,7 @@ struct OffsetsTopicReader: Sendable {
                             metadata: [
                                 "partition": "\(tp)", "position": "\(position)", "highWatermark": "\(highWatermark)",
                             ])
-                        await restart(tp, at: (try? await offsets([tp], .earliest)[tp]) ?? 0, shrank: true)
+                        restart(tp, at: (try? await offsets([tp], .earliest)[tp]) ?? 0, shrankTo: highWatermark)
                     }
                 case .failure(let e as KafkaResponseError) where e.code == .offsetOutOfRange:
                     // Retention moved the log start past us, or the log was truncated below us
@@ -149,7 +150,7 @@ struct OffsetsTopicReader: Sendable {
                                 "partition": "\(tp)", "from": "\(position)", "to": "\(earliest)",
                                 "truncated": "\(latest < position)",
                             ])
-                        await restart(tp, at: earliest, shrank: latest < position)
+                        restart(tp, at: earliest, shrankTo: latest < position ? latest : nil)
                     }
                 case .failure(let e):
                     failures += 1
