@@ -84,8 +84,18 @@ public enum ExpositionEncoder {
         }
     }
 
+    /// `appendEscaped` for callers outside the kit that write their own lines (push-gateway).
+    public static func writeEscaped(_ s: String, quotes: Bool, into out: inout ByteBuffer) {
+        appendEscaped(s, quotes: quotes, into: &out)
+    }
+
     /// Escapes backslash and newline (and double quote where the format requires it).
     static func appendEscaped<Out: ByteSink>(_ s: String, quotes: Bool, into out: inout Out) {
+        // Most values need no escape: copy them whole.
+        if !s.utf8.contains(where: { $0 == 0x5C || $0 == 0x0A || (quotes && $0 == UInt8(ascii: "\"")) }) {
+            out.append(contentsOf: s.utf8)
+            return
+        }
         for byte in s.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])

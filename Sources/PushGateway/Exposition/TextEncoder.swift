@@ -11,7 +11,7 @@ enum TextEncoder {
                 out.writeString("# HELP ")
                 out.writeString(f.name)
                 out.writeInteger(UInt8(0x20))
-                writeEscaped(help, quotes: false, into: &out)
+                ExpositionEncoder.writeEscaped(help, quotes: false, into: &out)
                 out.writeInteger(UInt8(0x0A))
             }
             out.writeString("# TYPE ")
@@ -63,7 +63,7 @@ enum TextEncoder {
                 first = false
                 out.writeString(l.name)
                 out.writeString("=\"")
-                writeEscaped(l.value, quotes: true, into: &out)
+                ExpositionEncoder.writeEscaped(l.value, quotes: true, into: &out)
                 out.writeInteger(UInt8(ascii: "\""))
             }
             if let (n, v) = extra {
@@ -80,23 +80,4 @@ enum TextEncoder {
         out.writeInteger(UInt8(0x0A))
     }
 
-    private static func writeEscaped(_ s: String, quotes: Bool, into out: inout ByteBuffer) {
-        var plain = true
-        for b in s.utf8 where b == 0x5C || b == 0x0A || (quotes && b == 0x22) {
-            plain = false
-            break
-        }
-        if plain {
-            out.writeString(s)
-            return
-        }
-        for b in s.utf8 {
-            switch b {
-            case 0x5C: out.writeBytes([0x5C, 0x5C])
-            case 0x0A: out.writeBytes([0x5C, UInt8(ascii: "n")])
-            case 0x22 where quotes: out.writeBytes([0x5C, 0x22])
-            default: out.writeInteger(b)
-            }
-        }
-    }
 }
