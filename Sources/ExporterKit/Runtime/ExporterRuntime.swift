@@ -27,6 +27,19 @@ public struct ExporterRuntime: Sendable {
     public var telemetry: (@Sendable (_ own: [MetricFamily], _ request: HTTPRequest) async -> HTTPResponse)?
     /// Request body limit (413 above it); nil keeps the server's default.
     public var maxBodyBytes: Int?
+    /// Shared by every copy of this value, so `selfCollectors` reports what `run` records.
+    private let reloadTracker = ReloadTracker()
+    private let httpStats = HTTPServerStats()
+
+    /// The collectors `run` serves beside `collectors`: build info, process, config reloads and
+    /// HTTP server counters. A binary that needs the names of the families it serves before the
+    /// first scrape gathers `collectors + selfCollectors`, so its list cannot drift from this one.
+    public var selfCollectors: [any Collector] {
+        [
+            build.collector(namespace: namespace), ProcessCollector(), reloadTracker.collector(namespace: namespace),
+            httpStats.collector(namespace: namespace),
+        ]
+    }
 
     public init(
         build: BuildInfo, namespace: String, options: CommonOptions, defaultPort: Int, logger: Logger,
@@ -62,15 +75,8 @@ public struct ExporterRuntime: Sendable {
             logger.error("invalid web config", metadata: ["err": "\(error)"])
             throw error
         }
-        let tracker = ReloadTracker()
-        let httpStats = HTTPServerStats()
-        let runner = ScrapeRunner(
-            namespace: namespace,
-            collectors: collectors + [
-                build.collector(namespace: namespace), ProcessCollector(), tracker.collector(namespace: namespace),
-                httpStats.collector(namespace: namespace),
-            ],
-            logger: logger)
+        let tracker = reloadTracker
+        let runner = ScrapeRunner(namespace: namespace, collectors: collectors + selfCollectors, logger: logger)
         let logger = self.logger
         let reloadConfig = self.reloadConfig
         let reloadAll: @Sendable () async -> Result<Void, any Error> = {

@@ -141,14 +141,8 @@ struct Serve: AsyncParsableCommand {
         ]
         // The gateway's own families are known before the first scrape, so that a push using one
         // of their names with another type is refused from the start (the scrapes keep it current).
-        let namespace = "pushgateway"
         let ownAtStart = await ScrapeRunner(
-            namespace: namespace,
-            collectors: [
-                stats.collector(store: store), PushGatewayCommand.build.collector(namespace: namespace),
-                ProcessCollector(), ReloadTracker().collector(namespace: namespace),
-                HTTPServerStats().collector(namespace: namespace),
-            ], logger: logger
+            namespace: runtime.namespace, collectors: runtime.collectors + runtime.selfCollectors, logger: logger
         ).gather(timeout: .seconds(5))
         store.setOwnFamilies(Self.ownFamilies(Exposition.convert(ownAtStart)))
         runtime.telemetry = { own, _ in
