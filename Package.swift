@@ -199,6 +199,18 @@ let package = Package(
             dependencies: ["NodeNetExporter", "ExporterKit"],
             swiftSettings: swiftSettings
         ),
+        // Replays the committed fuzz corpus (Fuzz/corpus) through the fuzz targets' own bodies
+        // (Tests/FuzzReplayTests/Bodies, symlinked into Fuzz/) in the normal debug build.
+        .testTarget(
+            name: "FuzzReplayTests",
+            dependencies: [
+                "LagExporter", "NodeNetExporter", "ExporterKit", "KafkaWire", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

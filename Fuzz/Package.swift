@@ -4,7 +4,10 @@ import PackageDescription
 // libFuzzer targets for the main package, built only by scripts/fuzz.sh (never by the normal
 // build or CI). Each executable defines LLVMFuzzerTestOneInput; libFuzzer supplies main, hence
 // -parse-as-library. The sanitizer flags come from the command line (scripts/fuzz.sh).
-let fuzzSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+// The targets' bodies are the main package's Tests/FuzzReplayTests/Bodies (symlinks), which
+// replay the committed corpus in the normal test build; FUZZ_PACKAGE tells them that the
+// exporters' symlinked sources are part of this module rather than `@testable` imports.
+let fuzzSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"]), .define("FUZZ_PACKAGE")]
 
 let kafkaWire = Target.Dependency.product(name: "KafkaWire", package: "kafka-exporters")
 let exporterKit = Target.Dependency.product(name: "ExporterKit", package: "kafka-exporters")

@@ -1,50 +1,9 @@
 import FuzzSupport
-import KafkaWire
 
-/// Every response body KafkaWire decodes, plus the versioned `__consumer_offsets` and consumer
-/// protocol schemas. Input: byte 0 picks the message type, byte 1 the version (folded into the
-/// type's supported versions, as the connection only ever asks for those), the rest is the body.
+/// libFuzzer's entry point; the body (ResponsesFuzzBody.swift) is shared with the corpus replay
+/// tests of the main package.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzResponses(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    guard size >= 2 else { return 0 }
-    fuzzInput("responses", data, size) { input in
-        let body = Array(input[2...])
-        let index = Int(input[0]) % (requests.count + dataMessages.count)
-        if index < requests.count {
-            decodeResponse(of: requests[index], versionByte: Int(input[1]), body: body)
-        } else {
-            dataMessages[index - requests.count].fuzzDecode(versionByte: Int(input[1]), body: body)
-        }
-    }
+    fuzzInput("responses", data, size, responsesFuzzBody)
     return 0
-}
-
-private let requests: [any KafkaRequest.Type] = [
-    ApiVersionsRequest.self, ConsumerGroupDescribeRequest.self, DescribeClusterRequest.self,
-    DescribeConfigsRequest.self, DescribeGroupsRequest.self, DescribeLogDirsRequest.self,
-    FetchRequest.self, FindCoordinatorRequest.self, ListGroupsRequest.self, ListOffsetsRequest.self,
-    MetadataRequest.self, OffsetFetchRequest.self, SaslAuthenticateRequest.self,
-    SaslHandshakeRequest.self,
-]
-
-private let dataMessages: [any KafkaDataMessage.Type] = [
-    ConsumerProtocolAssignment.self, ConsumerProtocolSubscription.self, GroupMetadataKey.self,
-    GroupMetadataValue.self, LegacyOffsetCommitKey.self, LegacyOffsetCommitValue.self,
-    OffsetCommitKey.self, OffsetCommitValue.self,
-]
-
-private func version(_ byte: Int, in range: ClosedRange<Int16>) -> Int16 {
-    range.lowerBound + Int16(byte % range.count)
-}
-
-private func decodeResponse<R: KafkaRequest>(of type: R.Type, versionByte: Int, body: [UInt8]) {
-    var reader = KafkaReader(body)
-    _ = try? R.Response(from: &reader, version: version(versionByte, in: R.supportedVersions))
-}
-
-extension KafkaDataMessage {
-    fileprivate static func fuzzDecode(versionByte: Int, body: [UInt8]) {
-        var reader = KafkaReader(body)
-        _ = try? Self(from: &reader, version: version(versionByte, in: supportedVersions))
-    }
 }

@@ -1,0 +1,1 @@
+../../../Tests/FuzzReplayTests/Bodies/ConfigFuzzBody.swift
