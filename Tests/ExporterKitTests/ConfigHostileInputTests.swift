@@ -121,3 +121,25 @@ func nonRegularFilesAreRefused(path: String) throws {
     try String(repeating: line, count: 1000).write(toFile: path, atomically: true, encoding: .utf8)
     #expect(try ConfigFileReader.load(path: path).utf8.count == 1_024_000)
 }
+
+@Test func aFileOfExactlyTheLimitIsAcceptedOneByteMoreIsNot() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("edge-\(UUID()).yml").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    try String(repeating: "x", count: 8192).write(toFile: path, atomically: true, encoding: .utf8)
+    #expect(try ConfigFileReader.load(path: path, maxBytes: 8192).utf8.count == 8192)
+    #expect(throws: ConfigError.self) { try ConfigFileReader.load(path: path, maxBytes: 8191) }
+}
+
+/// /proc files are regular files whose stat size is 0: the read itself must go to the end of
+/// the file, and enforce the limit, rather than trust the size.
+@Test func aFileReportingNoSizeIsReadToItsEndAndStillLimited() throws {
+    let maps = try ConfigFileReader.load(path: "/proc/self/maps")
+    #expect(maps.utf8.count > 4096, "a Swift test binary maps far more than one page of text")
+    #expect(maps.hasSuffix("\n"))
+    do {
+        _ = try ConfigFileReader.load(path: "/proc/self/maps", maxBytes: 2048)
+        Issue.record("a 2 KiB limit let /proc/self/maps through")
+    } catch {
+        #expect(error.description.contains("larger than the 2 KiB"), "\(error)")
+    }
+}

@@ -24,23 +24,17 @@ public enum ConfigFileReader {
         guard fstat(fd, &st) == 0 else { throw failure(path, "cannot read: \(errnoText(errno))") }
         try checkKind(st, path: path, maxBytes: maxBytes)
 
-        var bytes = [UInt8](repeating: 0, count: min(Int(st.st_size), maxBytes) + 1)
-        var count = 0
-        while true {
-            if count == bytes.count {
-                guard bytes.count <= maxBytes else { throw tooLarge(path, maxBytes) }
-                bytes.append(contentsOf: repeatElement(0, count: min(bytes.count, maxBytes + 1 - bytes.count)))
-            }
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-            if n == 0 { break }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure(path, "cannot read: \(errnoText(errno))")
-            }
-            count += n
-            if count > maxBytes { throw tooLarge(path, maxBytes) }
+        // Room for one byte more than stat promised, so a file that did not change ends in one pass.
+        let reader = ProcFileReader(initialCapacity: min(Int(st.st_size), maxBytes) + 1)
+        let count: Int?
+        do {
+            count = try reader.readToEnd(fd, path: path, maxBytes: maxBytes)
+        } catch {
+            throw failure(path, "cannot read: \(errnoText(error.errno))")
         }
-        return String(decoding: bytes[..<count], as: UTF8.self)
+        // Over the limit although stat said otherwise: the file grew, or reports no size (/proc).
+        guard let count else { throw tooLarge(path, maxBytes) }
+        return reader.string(count: count)
     }
 
     private static func checkKind(_ st: stat, path: String, maxBytes: Int) throws(ConfigError) {

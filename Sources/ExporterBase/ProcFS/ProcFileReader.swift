@@ -83,22 +83,36 @@ public final class ProcFileReader {
     /// Reads a small file (e.g. /proc/self/stat, /proc/<pid>/comm) as UTF-8.
     public static func readString(path: String) throws(ProcFileError) -> String {
         let reader = ProcFileReader(initialCapacity: 4096)
-        let count = try reader.load(path: path)
-        let bytes = UnsafeRawBufferPointer(start: reader.buffer, count: count)
-        return String(decoding: bytes, as: UTF8.self)
+        return reader.string(count: try reader.load(path: path))
     }
 
     /// Reads the whole file into `buffer`, returning the byte count.
     private func load(path: String) throws(ProcFileError) -> Int {
         let fd = try openFile(path)
         defer { _ = close(fd) }
+        // nil only when over a limit, and there is none here.
+        return try readToEnd(fd, path: path, maxBytes: nil) ?? 0
+    }
+
+    /// The read(2) loop of every whole-file read (here and `ConfigFileReader`): reads `fd` into
+    /// `buffer` until read(2) returns 0, growing the buffer as needed, and returns the byte count.
+    /// The size `stat` reports is never trusted: /proc files report 0. Returns nil as soon as
+    /// more than `maxBytes` bytes arrived (nil: no limit).
+    func readToEnd(_ fd: Int32, path: String, maxBytes: Int?) throws(ProcFileError) -> Int? {
+        let stop = maxBytes.map { $0 + 1 } ?? .max  // reading one byte past the limit proves it is passed
         var count = 0
         while true {
-            if count == capacity { reserve(capacity * 2, preserving: count) }
-            let n = try readSome(fd, path: path, into: buffer + count, count: capacity - count)
+            if count == capacity { reserve(min(capacity * 2, stop), preserving: count) }
+            let n = try readSome(fd, path: path, into: buffer + count, count: min(capacity, stop) - count)
             if n == 0 { return count }
             count += n
+            if count >= stop { return nil }
         }
+    }
+
+    /// The first `count` bytes of the buffer as UTF-8 text.
+    func string(count: Int) -> String {
+        String(decoding: UnsafeRawBufferPointer(start: buffer, count: count), as: UTF8.self)
     }
 
     private func reserve(_ needed: Int, preserving used: Int) {
