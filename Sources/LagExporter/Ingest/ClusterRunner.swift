@@ -3,7 +3,7 @@ import KafkaWire
 import Logging
 
 /// One configured cluster at work: its client, its store and the ingest tasks (the offsets
-/// source and the log-end sampler). Stopping cancels the tasks and closes the client.
+/// source and the cluster sampler). Stopping cancels the tasks and closes the client.
 final class ClusterRunner: Sendable {
     let config: LagClusterConfig
     let store: LagStore
@@ -34,13 +34,13 @@ final class ClusterRunner: Sendable {
         var outageLogger = logger
         outageLogger[metadataKey: "cluster"] = "\(config.name)"
         let outages = OutageLog(logger: outageLogger)
-        let sampler = LogEndSampler(client: client, store: store, logger: logger, outages: outages)
+        let sampler = ClusterSampler(client: client, store: store, logger: logger, outages: outages)
         let reader = OffsetsTopicReader(client: client, store: store, logger: logger, outages: outages)
         let poller = AdminAPIPoller(client: client, store: store, logger: logger, outages: outages)
         let catchUp: @Sendable () async -> Void = {
             // Evaluate with fresh metadata and log-end offsets from the first report on.
-            await sampler.refreshMetadata()
-            await sampler.sampleOnce()
+            await sampler.refreshTopics()
+            await sampler.refreshOffsets()
         }
         await withTaskGroup(of: Void.self) { tasks in
             tasks.addTask { await sampler.run() }

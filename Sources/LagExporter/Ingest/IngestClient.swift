@@ -1,6 +1,6 @@
 import KafkaWire
 
-/// What ingest (the offsets-topic reader, the admin-API poller, the log-end sampler) needs from a
+/// What ingest (the offsets-topic reader, the admin-API poller, the cluster sampler) needs from a
 /// Kafka client. The real one is `KafkaClient`; the unit tests put scripted brokers behind it,
 /// so truncation, OFFSET_OUT_OF_RANGE, bad batches, catch-up and partial answers are tested
 /// without a broker.

@@ -138,7 +138,7 @@ final class LagStore: Sendable {
         return all
     }
 
-    /// What the log-end sampler asks for: every partition of every topic the filter keeps (like
+    /// What log-end and log-start sampling ask for: every partition of every topic the filter keeps (like
     /// Burrow, so a group's first commit to a topic nobody consumed yet has a known lag), and
     /// consumed partitions the last metadata did not list yet. `consumed` goes back to
     /// `addLogEnds`, computed once per cycle.
