@@ -204,9 +204,15 @@ def source_families(exporter: str) -> dict[str, str]:
                 names = [n.replace(f"\\({var})", v) for n in names for v in values[var]]
             return names
 
-        for m in re.finditer(r'(?:\bMetricFamily|\.single)\(\s*name:\s*"([^"]+)"', src):
+        for m in re.finditer(r'(?:\bMetricFamily|\bStreamedFamily|\.single)\(\s*name:\s*"([^"]+)"', src):
             where = f"{rel}:{src.count(chr(10), 0, m.start()) + 1}"
             counter = ".counter" in _call_span(src, m.end())
+            for n in expand(m.group(1), where):
+                out[n + "_total" if counter else n] = where
+        # Streamed families built by a helper taking the scrape first (LagMetrics' groupFamily(scrape, "name", ...)).
+        for m in re.finditer(r'\b\w+Family\(\s*\w+,\s*"([^"]+)"', src):
+            where = f"{rel}:{src.count(chr(10), 0, m.start()) + 1}"
+            counter = "type: .counter" in _call_span(src, m.end())
             for n in expand(m.group(1), where):
                 out[n + "_total" if counter else n] = where
         for m in re.finditer(r'\.(gauge|counter|bytes)\(\s*"([^"]+)"', src):

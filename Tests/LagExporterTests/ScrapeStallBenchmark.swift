@@ -65,13 +65,13 @@ import Testing
             var series = 0
             let families: [MetricFamily]
             if underLock {
-                families = s.state.withLock { state in
+                families = try s.state.withLock { state in
                     var view = s.header(state)
                     _ = s.forEachGroup(state, now: T.now) { view.groups.append($0) }
-                    return LagMetrics.families([(view, s.config)])
+                    return try LagMetrics.families([(view, s.config)])
                 }
             } else {
-                families = LagMetrics.families(stores: [s], now: T.now)
+                families = try LagMetrics.families(stores: [s], now: T.now)
             }
             series = families.reduce(0) { $0 + $1.samples.count }
             let scrape = clock.now - started

@@ -20,57 +20,23 @@ public struct ScrapeRunner: Sendable {
 
     public struct Outcome: Sendable {
         public var name: String
-        public var families: [MetricFamily]
+        public var output: CollectorOutput
         public var error: String?
         public var duration: Duration
+
+        public var families: [MetricFamily] { output.families }
     }
 
-    /// Gathers every collector's families plus the per-collector self metrics.
+    /// Runs the collectors and validates what they returned; `Scrape.encode` writes the answer.
+    public func scrape(timeout: Duration) async -> Scrape {
+        Scrape(namespace: namespace, outcomes: await runAll(timeout: timeout), logger: logger)
+    }
+
+    /// Gathers every collector's families (streamed ones as samples) plus the per-collector self
+    /// metrics.
     public func gather(timeout: Duration) async -> [MetricFamily] {
-        let outcomes = await runAll(timeout: timeout)
-        var families: [MetricFamily] = []
-        // Series names in use; the runner's own families are reserved.
-        var seen: Set<String> = [
-            "\(namespace)_scrape_collector_duration_seconds", "\(namespace)_scrape_collector_success",
-        ]
-        var durations = MetricFamily(
-            name: "\(namespace)_scrape_collector_duration_seconds",
-            help: "Duration of a collector's part of this scrape.", type: .gauge, unit: "seconds")
-        var success = MetricFamily(
-            name: "\(namespace)_scrape_collector_success",
-            help: "Whether a collector succeeded in this scrape (1) or failed or timed out (0).", type: .gauge)
-        for var outcome in outcomes {
-            if outcome.error == nil {
-                // Validate before merging: one bad family fails its collector, not the scrape.
-                do {
-                    var normalized: [MetricFamily] = []
-                    var mine = Set<String>()
-                    for f in outcome.families {
-                        let n = try ExpositionValidator.normalized(f)
-                        for name in ExpositionValidator.seriesNames(of: n) {
-                            if seen.contains(name) || !mine.insert(name).inserted {
-                                throw ExpositionError.duplicateFamily(name)
-                            }
-                        }
-                        normalized.append(n)
-                    }
-                    seen.formUnion(mine)
-                    families.append(contentsOf: normalized)
-                } catch {
-                    outcome.error = "invalid output: \(error)"
-                }
-            }
-            if let error = outcome.error {
-                logger.warning(
-                    "collector failed",
-                    metadata: ["collector": "\(outcome.name)", "err": "\(error)"])
-            }
-            durations.add([("collector", outcome.name)], outcome.duration.seconds)
-            success.add([("collector", outcome.name)], outcome.error == nil ? 1 : 0)
-        }
-        families.append(durations)
-        families.append(success)
-        return families
+        var scrape = await scrape(timeout: timeout)
+        return scrape.materialized()
     }
 
     /// Runs all collectors concurrently and returns when all have finished or the deadline has
@@ -86,16 +52,18 @@ public struct ScrapeRunner: Sendable {
                     group.addTask {
                         let outcome: Outcome
                         do {
-                            let families = try await withTimeout(timeout) { try await collector.collect() }
-                            outcome = Outcome(name: collector.name, families: families, duration: clock.now - start)
+                            let output = try await withTimeout(timeout) { try await collector.collectOutput() }
+                            outcome = Outcome(name: collector.name, output: output, duration: clock.now - start)
                         } catch let e as TimeoutError where e.after == timeout {
                             let took = clock.now - start
                             outcome = Outcome(
-                                name: collector.name, families: [], error: "timed out after \(took.seconds)s",
+                                name: collector.name, output: CollectorOutput(),
+                                error: "timed out after \(took.seconds)s",
                                 duration: took)
                         } catch {
                             outcome = Outcome(
-                                name: collector.name, families: [], error: "\(error)", duration: clock.now - start)
+                                name: collector.name, output: CollectorOutput(), error: "\(error)",
+                                duration: clock.now - start)
                         }
                         return (index, outcome)
                     }

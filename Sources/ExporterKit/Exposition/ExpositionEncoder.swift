@@ -38,50 +38,64 @@ public enum ExpositionEncoder {
         String(decoding: try encode(families, format: format), as: UTF8.self)
     }
 
-    private static func write<Out: ByteSink>(_ family: MetricFamily, format: ExpositionFormat, into out: inout Out) {
-        let isCounter = family.type == .counter
+    static func write<Out: ByteSink>(_ family: MetricFamily, format: ExpositionFormat, into out: inout Out) {
+        writeHeader(
+            name: family.name, help: family.help, type: family.type, unit: family.unit, format: format, into: &out)
+        let sampleName = family.type == .counter ? family.name + "_total" : family.name
+        for sample in family.samples {
+            writeSample(name: sampleName, suffix: sample.suffix, labels: sample.labels, value: sample.value, into: &out)
+        }
+    }
+
+    /// `# HELP`, `# TYPE` and (OpenMetrics) `# UNIT` of a family.
+    static func writeHeader<Out: ByteSink>(
+        name: String, help: String, type: MetricType, unit: String?, format: ExpositionFormat, into out: inout Out
+    ) {
         // Text 0.0.4 has no suffix rules: metadata names the series name. OpenMetrics names
         // the family and appends `_total` to counter samples.
-        let metaName = (format == .text004 && isCounter) ? family.name + "_total" : family.name
-        let sampleName = isCounter ? family.name + "_total" : family.name
+        let metaName = (format == .text004 && type == .counter) ? name + "_total" : name
         out.append(contentsOf: "# HELP ".utf8)
         out.append(contentsOf: metaName.utf8)
         out.append(0x20)
-        appendEscaped(family.help, quotes: format == .openMetrics100, into: &out)
+        appendEscaped(help, quotes: format == .openMetrics100, into: &out)
         out.append(0x0A)
         out.append(contentsOf: "# TYPE ".utf8)
         out.append(contentsOf: metaName.utf8)
         out.append(0x20)
-        switch (family.type, format) {
+        switch (type, format) {
         case (.untyped, .openMetrics100): out.append(contentsOf: "unknown".utf8)
-        default: out.append(contentsOf: family.type.rawValue.utf8)
+        default: out.append(contentsOf: type.rawValue.utf8)
         }
         out.append(0x0A)
-        if format == .openMetrics100, let unit = family.unit {
+        if format == .openMetrics100, let unit {
             out.append(contentsOf: "# UNIT ".utf8)
             out.append(contentsOf: metaName.utf8)
             out.append(0x20)
             out.append(contentsOf: unit.utf8)
             out.append(0x0A)
         }
-        for sample in family.samples {
-            out.append(contentsOf: sampleName.utf8)
-            if sample.suffix != .none { out.append(contentsOf: sample.suffix.text.utf8) }
-            if !sample.labels.isEmpty {
-                out.append(UInt8(ascii: "{"))
-                for (i, label) in sample.labels.enumerated() {
-                    if i > 0 { out.append(UInt8(ascii: ",")) }
-                    out.append(contentsOf: label.name.utf8)
-                    out.append(contentsOf: "=\"".utf8)
-                    appendEscaped(label.value, quotes: true, into: &out)
-                    out.append(UInt8(ascii: "\""))
-                }
-                out.append(UInt8(ascii: "}"))
+    }
+
+    /// One sample line; the same in both formats (`name` already carries a counter's `_total`).
+    static func writeSample<Out: ByteSink>(
+        name: String, suffix: SampleSuffix, labels: [Label], value: Double, into out: inout Out
+    ) {
+        out.append(contentsOf: name.utf8)
+        if suffix != .none { out.append(contentsOf: suffix.text.utf8) }
+        if !labels.isEmpty {
+            out.append(UInt8(ascii: "{"))
+            for (i, label) in labels.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: label.name.utf8)
+                out.append(contentsOf: "=\"".utf8)
+                appendEscaped(label.value, quotes: true, into: &out)
+                out.append(UInt8(ascii: "\""))
             }
-            out.append(0x20)
-            out.append(contentsOf: formatValue(sample.value).utf8)
-            out.append(0x0A)
+            out.append(UInt8(ascii: "}"))
         }
+        out.append(0x20)
+        out.append(contentsOf: formatValue(value).utf8)
+        out.append(0x0A)
     }
 
     /// `appendEscaped` for callers outside the kit that write their own lines (push-gateway).

@@ -8,6 +8,8 @@ public enum ExpositionError: Error, Equatable, CustomStringConvertible {
     case duplicateSeries(family: String, labels: String)
     case duplicateLabel(family: String, label: String)
     case unitMismatch(family: String, unit: String)
+    /// A streamed family wrote a series out of the encoder's order (or a label out of name order).
+    case unsortedSeries(family: String, labels: String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum ExpositionError: Error, Equatable, CustomStringConvertible {
         case .duplicateSeries(let f, let l): return "metric \(f): duplicate series {\(l)}"
         case .duplicateLabel(let f, let l): return "metric \(f): label \(l) given twice in one sample"
         case .unitMismatch(let f, let u): return "metric \(f): name does not end with its unit _\(u)"
+        case .unsortedSeries(let f, let l): return "metric \(f): series {\(l)} written out of order"
         }
     }
 }

@@ -20,16 +20,10 @@ public enum ExpositionValidator {
 
     /// Validates one family and returns it with sorted labels and sorted series.
     public static func normalized(_ family: MetricFamily) throws(ExpositionError) -> MetricFamily {
-        guard isValidMetricName(family.name) else { throw .invalidMetricName(family.name) }
-        if family.type == .counter, family.name.hasSuffix("_total") {
-            throw .invalidMetricName(family.name + " (counter names are given without _total)")
-        }
+        try checkHeader(name: family.name, type: family.type, unit: family.unit)
         let distribution = family.type == .histogram || family.type == .summary
         if !distribution, let bad = family.samples.first(where: { $0.suffix != .none }) {
             throw .invalidMetricName(family.name + bad.suffix.text + " (suffix and type \(family.type) disagree)")
-        }
-        if let unit = family.unit, !family.name.hasSuffix("_" + unit) {
-            throw .unitMismatch(family: family.name, unit: unit)
         }
         // Sorting only what is unsorted: a sort mutates, and mutating a shared array copies it
         // (every series of a 400k-series scrape, twice: per collector and in the encoder).
@@ -64,6 +58,15 @@ public enum ExpositionValidator {
         return f
     }
 
+    /// The checks of a family's name, type and unit.
+    static func checkHeader(name: String, type: MetricType, unit: String?) throws(ExpositionError) {
+        guard isValidMetricName(name) else { throw .invalidMetricName(name) }
+        if type == .counter, name.hasSuffix("_total") {
+            throw .invalidMetricName(name + " (counter names are given without _total)")
+        }
+        if let unit, !name.hasSuffix("_" + unit) { throw .unitMismatch(family: name, unit: unit) }
+    }
+
     /// Validates all families, rejects two families with the same series name, sorts.
     public static func normalized(_ families: [MetricFamily]) throws(ExpositionError) -> [MetricFamily] {
         var result: [MetricFamily] = []
@@ -80,12 +83,14 @@ public enum ExpositionValidator {
     }
 
     /// Names a family occupies: a counter `x` owns `x_total` too, so a gauge `x_total` collides.
-    public static func seriesNames(of f: MetricFamily) -> [String] {
-        switch f.type {
-        case .counter: [f.name, f.name + "_total"]
-        case .histogram: [f.name, f.name + "_bucket", f.name + "_sum", f.name + "_count"]
-        case .summary: [f.name, f.name + "_sum", f.name + "_count"]
-        default: [f.name]
+    public static func seriesNames(of f: MetricFamily) -> [String] { seriesNames(name: f.name, type: f.type) }
+
+    public static func seriesNames(name: String, type: MetricType) -> [String] {
+        switch type {
+        case .counter: [name, name + "_total"]
+        case .histogram: [name, name + "_bucket", name + "_sum", name + "_count"]
+        case .summary: [name, name + "_sum", name + "_count"]
+        default: [name]
         }
     }
 

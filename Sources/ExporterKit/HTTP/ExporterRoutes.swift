@@ -79,16 +79,15 @@ public struct ExporterRoutes: HTTPResponder {
         let timeout = Self.scrapeTimeout(
             header: request.headers.first(name: "X-Prometheus-Scrape-Timeout-Seconds"),
             default: defaultScrapeTimeout, offset: timeoutOffset)
-        let families = await runner.gather(timeout: timeout)
-        if let telemetry { return await telemetry(families, request) }
+        var scrape = await runner.scrape(timeout: timeout)
+        if let telemetry { return await telemetry(scrape.materialized(), request) }
         let format = ExpositionFormat.negotiate(accept: request.headers.first(name: "Accept"))
-        do {
-            let body = try ExpositionEncoder.encodeBuffer(families, format: format)
-            return HTTPResponse(status: .ok, headers: ["Content-Type": format.contentType], buffer: body)
-        } catch {
-            runner.logger.error("cannot encode metrics", metadata: ["err": "\(error)"])
-            return .text(.internalServerError, "error encoding metrics: \(error)\n")
-        }
+        let gzip = Gzip.isAccepted(by: request.headers[canonicalForm: "Accept-Encoding"].joined(separator: ","))
+        // Compressed as it is written; CompressingResponder leaves an encoded answer alone.
+        let (body, gzipped) = scrape.body(format: format, gzip: gzip)
+        var headers: HTTPHeaders = ["Content-Type": format.contentType]
+        if gzipped { headers.add(name: "Content-Encoding", value: "gzip") }
+        return HTTPResponse(status: .ok, headers: headers, buffer: body)
     }
 
     static func scrapeTimeout(header: String?, default: Duration, offset: Duration) -> Duration {

@@ -87,7 +87,9 @@ struct LagCollector: Collector {
     let name = "lag"
     let clusters: LagClusters
 
-    func collect() async throws -> [MetricFamily] {
-        LagMetrics.families(stores: clusters.current.map(\.store), now: WallClock.nowMs)
+    func collect() async throws -> [MetricFamily] { try await collectOutput().materialized() }
+
+    func collectOutput() async throws -> CollectorOutput {
+        LagMetrics.output(LagScrape(stores: clusters.current.map(\.store), now: WallClock.nowMs))
     }
 }

@@ -4,32 +4,30 @@ import KafkaWire
 /// Turns evaluated clusters into metric families (pure). Unknown values are left out, never
 /// written as -1/NaN; groups appear only once their cluster caught up; series of deleted or
 /// expired groups vanish because nothing is kept between scrapes.
+/// Turns evaluated clusters into metric families (pure). Unknown values are left out, never
+/// written as -1/NaN; groups appear only once their cluster caught up; series of deleted or
+/// expired groups vanish because nothing is kept between scrapes.
+///
+/// The per-group and per-partition families are streamed: each is written straight into the
+/// answer from the scrape's compact rows (`LagScrape`), so a 60,000-partition scrape holds those
+/// rows and one family's text, not a sample model of every series.
 enum LagMetrics {
     static let ns = "kafka_lag"
 
-    static func families(_ clusters: [(view: ClusterView, config: LagClusterConfig)]) -> [MetricFamily] {
-        var f = FamilyBuilder()
-        for (view, config) in clusters.sorted(by: { $0.view.name < $1.view.name }) {
-            addSelf(view, groups: view.groups.count, to: &f)
-            for g in view.groups { addGroup(g, cluster: view.name, config, to: &f) }
-            if config.granularity == .partition { addTopics(view, config, to: &f) }
-        }
-        return f.families
+    static func families(_ clusters: [(view: ClusterView, config: LagClusterConfig)]) throws -> [MetricFamily] {
+        try output(LagScrape(views: clusters)).materialized()
     }
 
-    /// The same from the stores directly: groups are evaluated and turned into series one at a
-    /// time, so a scrape never holds every group's evaluation at once (60k partitions).
-    static func families(stores: [LagStore], now: Int64) -> [MetricFamily] {
+    static func families(stores: [LagStore], now: Int64) throws -> [MetricFamily] {
+        try output(LagScrape(stores: stores, now: now)).materialized()
+    }
+
+    static func output(_ scrape: LagScrape) -> CollectorOutput {
         var f = FamilyBuilder()
-        for store in stores.sorted(by: { $0.config.name < $1.config.name }) {
-            let snapshot = store.snapshot()
-            let header = store.header(snapshot)
-            let config = store.config
-            let count = store.forEachGroup(snapshot, now: now) { addGroup($0, cluster: config.name, config, to: &f) }
-            addSelf(header, groups: count, to: &f)
-            if config.granularity == .partition { addTopics(header, config, to: &f) }
+        for c in scrape.clusters {
+            addSelf(c.header, groups: c.groups.count, to: &f)
         }
-        return f.families
+        return CollectorOutput(families: f.families, streamed: groupFamilies(scrape) + partitionFamilies(scrape))
     }
 
     private static func addSelf(_ v: ClusterView, groups: Int, to f: inout FamilyBuilder) {
@@ -89,161 +87,183 @@ enum LagMetrics {
         }
     }
 
-    private static func addGroup(_ g: GroupView, cluster: String, _ config: LagClusterConfig, to f: inout FamilyBuilder)
-    {
-        let clusterLabel = Label("cluster", cluster)
-        let compat = config.burrowCompatMetrics
-        let groupLabels = [clusterLabel, Label("consumergroup", g.name)]
-        let e = g.evaluation
-        f.gauge(
-            "kafka_consumergroup_status",
-            "Burrow group status: 0 NOTFOUND, 1 OK, 2 WARN, 3 ERR (STOP, STALL and REWIND partitions count as ERR).",
-            groupLabels, Double(e.status.rawValue))
-        f.gauge(
-            "kafka_consumergroup_total_lag",
-            "Sum of the current lag of the group's partitions (Burrow's totallag; kafka_exporter's lag_sum, renamed: promtool rejects a _sum suffix on a gauge).",
-            groupLabels,
-            Double(e.totalLag))
-        f.gauge(
-            "kafka_consumergroup_complete_ratio",
-            "Share of the partitions of consumed topics whose commit window is full (Burrow's complete).", groupLabels,
-            e.complete)
-        if let s = g.maxLagSeconds {
-            f.gauge(
-                "kafka_consumergroup_max_lag_seconds", "Largest lag in seconds over the group's partitions.",
-                groupLabels, s,
-                unit: "seconds")
-        }
-        f.counter(
-            "kafka_consumergroup_offset_commits_total", "Offset commits stored for the group since it appeared.",
-            groupLabels,
-            Double(g.commits))
-        if let m = g.meta {
-            f.gauge("kafka_consumergroup_members", "Members of the group.", groupLabels, Double(m.members))
-            f.gauge(
-                "kafka_consumergroup_info", "Group facts as labels (value 1).",
-                groupLabels + [
-                    Label("state", m.state), Label("protocol_type", m.protocolType),
-                    Label("protocol", m.protocol ?? ""),
-                ], 1)
-        }
-        if compat {
-            let burrowLabels = [clusterLabel, Label("consumer_group", g.name)]
-            f.gauge(
-                "burrow_kafka_consumer_status", "Burrow: group status code.", burrowLabels, Double(e.status.rawValue))
-            f.gauge(
-                "burrow_kafka_consumer_lag_total", "Burrow: total lag of the group.", burrowLabels, Double(e.totalLag))
-        }
-        switch config.granularity {
-        case .partition: addPartitions(g, clusterLabel, compat: compat, to: &f)
-        case .topic: addTopicsOfGroup(g, clusterLabel, to: &f)
-        }
-    }
+    private typealias GroupValue = @Sendable (LagScrape.Group) -> Double?
 
-    private static func addPartitions(
-        _ g: GroupView, _ clusterLabel: Label, compat: Bool, to f: inout FamilyBuilder
-    ) {
-        for p in g.partitions {
-            // Labels in byte order already: the encoder then sorts nothing.
-            let partitionLabels = [
-                clusterLabel, Label("consumergroup", g.name), Label("partition", String(p.partition)),
-                Label("topic", p.topic),
-            ]
-            f.gauge(
-                "kafka_consumergroup_current_offset", "Newest committed offset of the partition.", partitionLabels,
-                Double(p.committed.offset))
-            f.gauge(
-                "kafka_consumergroup_last_commit_timestamp_seconds", "Broker time of the newest commit.",
-                partitionLabels,
-                Double(p.committed.timestamp) / 1000, unit: "seconds")
-            if let e = p.evaluation {
-                f.gauge(
-                    "kafka_consumergroup_partition_status",
-                    "Burrow partition status: 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND.", partitionLabels,
-                    Double(e.status.rawValue))
-                f.gauge(
-                    "kafka_consumergroup_lag", "Current lag in messages (log-end offset minus committed offset).",
-                    partitionLabels,
-                    Double(e.currentLag))
-            }
-            if let s = p.lagSeconds {
-                f.gauge(
-                    "kafka_consumergroup_lag_seconds",
-                    "Current lag in seconds (age of the first unconsumed message; 0 when caught up).", partitionLabels,
-                    s,
-                    unit: "seconds")
-            }
-            if compat {
-                let burrowLabels = [
-                    clusterLabel, Label("consumer_group", g.name), Label("partition", String(p.partition)),
-                    Label("topic", p.topic),
-                ]
-                f.gauge(
-                    "burrow_kafka_consumer_current_offset", "Burrow: newest committed offset.", burrowLabels,
-                    Double(p.committed.offset))
-                if let e = p.evaluation {
-                    f.gauge(
-                        "burrow_kafka_topic_partition_status", "Burrow: partition status code.", burrowLabels,
-                        Double(e.status.rawValue))
-                    f.gauge(
-                        "burrow_kafka_consumer_partition_lag", "Burrow: partition lag.", burrowLabels,
-                        Double(e.currentLag))
+    /// One series per group: labels `cluster`, `consumergroup` (`consumer_group` for Burrow's names).
+    private static func groupFamily(
+        _ scrape: LagScrape, _ name: String, _ help: String, type: MetricType = .gauge, unit: String? = nil,
+        burrow: Bool = false, _ value: @escaping GroupValue
+    ) -> StreamedFamily {
+        StreamedFamily(name: name, help: help, type: type, unit: unit) { w throws(ExpositionError) in
+            for c in scrape.clusters where !burrow || c.config.burrowCompatMetrics {
+                let cluster = Label("cluster", c.header.name)
+                for g in c.groups {
+                    if let v = value(g) {
+                        try w.sample([cluster, Label(burrow ? "consumer_group" : "consumergroup", g.name)], v)
+                    }
                 }
             }
         }
     }
 
-    /// `granularity: topic`: one series per group and topic (worst status, summed lag,
-    /// largest lag seconds, newest commit).
-    private static func addTopicsOfGroup(_ g: GroupView, _ clusterLabel: Label, to f: inout FamilyBuilder) {
-        for (topic, parts) in Dictionary(grouping: g.partitions, by: \.topic) {
-            let topicLabels = [clusterLabel, Label("consumergroup", g.name), Label("topic", topic)]
-            let evaluated = parts.compactMap(\.evaluation)
-            if let worst = evaluated.map(\.status).max() {
-                f.gauge(
-                    "kafka_consumergroup_partition_status",
-                    "Worst Burrow partition status of the topic: 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND.", topicLabels,
-                    Double(worst.rawValue))
-                f.gauge(
-                    "kafka_consumergroup_lag", "Current lag in messages, summed over the topic's partitions.",
-                    topicLabels,
-                    Double(evaluated.reduce(0) { $0 + $1.currentLag }))
-            }
-            if let s = parts.compactMap(\.lagSeconds).max() {
-                f.gauge(
-                    "kafka_consumergroup_lag_seconds", "Largest lag in seconds over the topic's partitions.",
-                    topicLabels, s,
-                    unit: "seconds")
-            }
-            if let ts = parts.map(\.committed.timestamp).max() {
-                f.gauge(
-                    "kafka_consumergroup_last_commit_timestamp_seconds",
-                    "Broker time of the newest commit to the topic.",
-                    topicLabels, Double(ts) / 1000, unit: "seconds")
+    private static func groupFamilies(_ scrape: LagScrape) -> [StreamedFamily] {
+        [
+            groupFamily(
+                scrape, "kafka_consumergroup_status",
+                "Burrow group status: 0 NOTFOUND, 1 OK, 2 WARN, 3 ERR (STOP, STALL and REWIND partitions count as ERR)."
+            ) { Double($0.status.rawValue) },
+            groupFamily(
+                scrape, "kafka_consumergroup_total_lag",
+                "Sum of the current lag of the group's partitions (Burrow's totallag; kafka_exporter's lag_sum, renamed: promtool rejects a _sum suffix on a gauge)."
+            ) { Double($0.totalLag) },
+            groupFamily(
+                scrape, "kafka_consumergroup_complete_ratio",
+                "Share of the partitions of consumed topics whose commit window is full (Burrow's complete)."
+            ) { $0.complete },
+            groupFamily(
+                scrape, "kafka_consumergroup_max_lag_seconds", "Largest lag in seconds over the group's partitions.",
+                unit: "seconds"
+            ) { $0.maxLagSeconds },
+            groupFamily(
+                scrape, "kafka_consumergroup_offset_commits", "Offset commits stored for the group since it appeared.",
+                type: .counter
+            ) { Double($0.commits) },
+            groupFamily(scrape, "kafka_consumergroup_members", "Members of the group.") {
+                $0.meta.map { Double($0.members) }
+            },
+            StreamedFamily(name: "kafka_consumergroup_info", help: "Group facts as labels (value 1).", type: .gauge) {
+                w throws(ExpositionError) in
+                for c in scrape.clusters {
+                    let cluster = Label("cluster", c.header.name)
+                    for g in c.groups {
+                        guard let m = g.meta else { continue }
+                        try w.sample(
+                            [
+                                cluster, Label("consumergroup", g.name), Label("protocol", m.protocol ?? ""),
+                                Label("protocol_type", m.protocolType), Label("state", m.state),
+                            ], 1)
+                    }
+                }
+            },
+            groupFamily(scrape, "burrow_kafka_consumer_status", "Burrow: group status code.", burrow: true) {
+                Double($0.status.rawValue)
+            },
+            groupFamily(scrape, "burrow_kafka_consumer_lag_total", "Burrow: total lag of the group.", burrow: true) {
+                Double($0.totalLag)
+            },
+        ]
+    }
+
+    /// A family with a series per partition (partition granularity) and, where `topicValue` is
+    /// given, per topic (topic granularity). The help of the first cluster with groups applies,
+    /// as when the family was built sample by sample.
+    private static func partitionFamily(
+        _ scrape: LagScrape, _ name: String, partitionHelp: String, topicHelp: String? = nil, unit: String? = nil,
+        burrow: Bool = false, _ value: @escaping @Sendable (LagScrape.PartitionRow) -> Double?,
+        topic topicValue: (@Sendable (LagScrape.TopicRow) -> Double?)? = nil
+    ) -> StreamedFamily {
+        let first = scrape.clusters.first { !$0.groups.isEmpty }?.config.granularity
+        let help = first == .topic ? topicHelp ?? partitionHelp : partitionHelp
+        return StreamedFamily(name: name, help: help, type: .gauge, unit: unit) { w throws(ExpositionError) in
+            for c in scrape.clusters where !burrow || c.config.burrowCompatMetrics {
+                let cluster = Label("cluster", c.header.name)
+                for g in c.groups {
+                    let group = Label(burrow ? "consumer_group" : "consumergroup", g.name)
+                    for p in g.partitions {
+                        guard let v = value(p) else { continue }
+                        try w.sample(
+                            [cluster, group, Label("partition", String(p.partition)), Label("topic", p.topic)], v)
+                    }
+                    guard let topicValue else { continue }
+                    for t in g.topics {
+                        if let v = topicValue(t) { try w.sample([cluster, group, Label("topic", t.topic)], v) }
+                    }
+                }
             }
         }
     }
 
-    private static func addTopics(_ v: ClusterView, _ config: LagClusterConfig, to f: inout FamilyBuilder) {
-        let clusterLabel = Label("cluster", v.name)
-        for (tp, o) in v.partitions {
-            let partitionLabels = [clusterLabel, Label("partition", String(tp.partition)), Label("topic", tp.topic)]
-            if let end = o.logEnd {
-                f.gauge(
-                    "kafka_topic_partition_current_offset", "Log-end offset of the partition (last sample).",
-                    partitionLabels,
-                    Double(end))
-                if config.burrowCompatMetrics {
-                    f.gauge(
-                        "burrow_kafka_topic_partition_offset", "Burrow: latest log-end offset.", partitionLabels,
-                        Double(end))
+    /// A family with a series per partition of a consumed topic: labels `cluster`, `partition`, `topic`.
+    private static func topicPartitionFamily(
+        _ scrape: LagScrape, _ name: String, _ help: String, burrow: Bool = false,
+        _ value: @escaping @Sendable (LagScrape.TopicPartitionRow) -> Int64?
+    ) -> StreamedFamily {
+        StreamedFamily(name: name, help: help, type: .gauge) { w throws(ExpositionError) in
+            for c in scrape.clusters
+            where c.config.granularity == .partition && (!burrow || c.config.burrowCompatMetrics) {
+                let cluster = Label("cluster", c.header.name)
+                for row in c.topicPartitions {
+                    guard let v = value(row) else { continue }
+                    try w.sample(
+                        [cluster, Label("partition", String(row.partition)), Label("topic", row.topic)], Double(v))
                 }
             }
-            if let oldest = o.oldest {
-                f.gauge(
-                    "kafka_topic_partition_oldest_offset", "Log-start offset of the partition.", partitionLabels,
-                    Double(oldest))
-            }
         }
+    }
+
+    private static func partitionFamilies(_ scrape: LagScrape) -> [StreamedFamily] {
+        [
+            partitionFamily(
+                scrape, "kafka_consumergroup_current_offset", partitionHelp: "Newest committed offset of the partition."
+            ) { Double($0.offset) },
+            partitionFamily(
+                scrape, "kafka_consumergroup_last_commit_timestamp_seconds",
+                partitionHelp: "Broker time of the newest commit.",
+                topicHelp: "Broker time of the newest commit to the topic.", unit: "seconds"
+            ) {
+                Double($0.timestamp) / 1000
+            } topic: {
+                $0.newestTimestamp.map { Double($0) / 1000 }
+            },
+            partitionFamily(
+                scrape, "kafka_consumergroup_partition_status",
+                partitionHelp: "Burrow partition status: 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND.",
+                topicHelp: "Worst Burrow partition status of the topic: 1 OK, 2 WARN, 4 STOP, 5 STALL, 6 REWIND."
+            ) {
+                $0.status.map { Double($0.rawValue) }
+            } topic: {
+                $0.worst.map { Double($0.rawValue) }
+            },
+            partitionFamily(
+                scrape, "kafka_consumergroup_lag",
+                partitionHelp: "Current lag in messages (log-end offset minus committed offset).",
+                topicHelp: "Current lag in messages, summed over the topic's partitions."
+            ) {
+                $0.status == nil ? nil : Double($0.lag)
+            } topic: {
+                $0.worst == nil ? nil : Double($0.lag)
+            },
+            partitionFamily(
+                scrape, "kafka_consumergroup_lag_seconds",
+                partitionHelp: "Current lag in seconds (age of the first unconsumed message; 0 when caught up).",
+                topicHelp: "Largest lag in seconds over the topic's partitions.", unit: "seconds"
+            ) {
+                $0.lagSeconds
+            } topic: {
+                $0.lagSeconds
+            },
+            partitionFamily(
+                scrape, "burrow_kafka_consumer_current_offset", partitionHelp: "Burrow: newest committed offset.",
+                burrow: true
+            ) { Double($0.offset) },
+            partitionFamily(
+                scrape, "burrow_kafka_topic_partition_status", partitionHelp: "Burrow: partition status code.",
+                burrow: true
+            ) { $0.status.map { Double($0.rawValue) } },
+            partitionFamily(
+                scrape, "burrow_kafka_consumer_partition_lag", partitionHelp: "Burrow: partition lag.", burrow: true
+            ) { $0.status == nil ? nil : Double($0.lag) },
+            topicPartitionFamily(
+                scrape, "kafka_topic_partition_current_offset", "Log-end offset of the partition (last sample)."
+            ) { $0.logEnd },
+            topicPartitionFamily(
+                scrape, "burrow_kafka_topic_partition_offset", "Burrow: latest log-end offset.", burrow: true
+            ) {
+                $0.logEnd
+            },
+            topicPartitionFamily(scrape, "kafka_topic_partition_oldest_offset", "Log-start offset of the partition.") {
+                $0.oldest
+            },
+        ]
     }
 }
