@@ -7,7 +7,7 @@ struct ClusterView: Sendable {
     var stats: IngestStats
     /// Evaluated groups, by name; empty until ingest caught up (replayed history is not reported).
     var groups: [GroupView]
-    /// Log-end and log-start offsets of consumed partitions.
+    /// Log-end and log-start offsets of every sampled partition.
     var partitions: [TopicPartition: (logEnd: Int64?, oldest: Int64?)]
 }
 
