@@ -72,9 +72,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Kafka's wire format without I/O: the generated messages, their primitives and error
+        // codes, and record-batch decoding (CRC-32C, decompression, the transaction filter).
+        // It knows nothing of connections, security or config; KafkaWire re-exports it.
+        .target(
+            name: "KafkaProtocol",
+            dependencies: ["CCRC32C", "CZlib", "CLZ4", "CZstd", "CSnappy"],
+            swiftSettings: swiftSettings
+        ),
+        // The Kafka client: broker connections, TLS and SASL, cluster config.
         .target(
             name: "KafkaWire",
             dependencies: [
+                "KafkaProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -83,11 +93,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 "ExporterBase",
-                "CCRC32C",
-                "CZlib",
-                "CLZ4",
-                "CZstd",
-                "CSnappy",
                 "CSASL",
             ],
             swiftSettings: swiftSettings
@@ -163,7 +168,9 @@ let package = Package(
         ),
         .testTarget(
             name: "KafkaWireTests",
-            dependencies: ["KafkaWire", "ExporterBase", "TestSupport", "CZlib", "CLZ4", "CZstd", "CSnappy"],
+            dependencies: [
+                "KafkaWire", "KafkaProtocol", "ExporterBase", "TestSupport", "CZlib", "CLZ4", "CZstd", "CSnappy",
+            ],
             exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,7 @@
 import Testing
 
+// CRC32C's two paths and the LZ4 frame checksum are internals of the protocol module.
+@testable import KafkaProtocol
 @testable import KafkaWire
 
 @Suite("CRC-32C")

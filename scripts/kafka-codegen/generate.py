@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates Swift encode/decode code for KafkaWire from Apache Kafka's JSON message specs.
+"""Generates Swift encode/decode code for KafkaProtocol from Apache Kafka's JSON message specs.
 
 Usage (from the repository root):
     scripts/kafka-codegen/generate.py --schemas DIR [--out DIR] [--tests-out DIR]
@@ -23,7 +23,7 @@ import sys
 import tempfile
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-DEFAULT_OUT = os.path.join(REPO_ROOT, "Sources", "KafkaWire", "Protocol", "Messages")
+DEFAULT_OUT = os.path.join(REPO_ROOT, "Sources", "KafkaProtocol", "Messages")
 DEFAULT_TESTS_OUT = os.path.join(REPO_ROOT, "Tests", "KafkaWireTests", "Generated")
 
 APIS = [
