@@ -77,44 +77,53 @@ public struct Scrape: Sendable {
         entries.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     }
 
-    /// Writes the answer family by family: `sink` receives each family's bytes (and may consume
-    /// them), so only the largest family is ever held uncompressed beside what the sink keeps.
-    public mutating func encode(format: ExpositionFormat, into sink: (inout ByteBuffer) -> Void) {
-        var staging = ByteBuffer()
+    /// Writes the answer family by family into `out`. With `flush`, each finished family is
+    /// handed over (and `out` cleared), so only the largest family is ever held uncompressed
+    /// beside what `flush` keeps; without it `out` collects the whole answer.
+    public mutating func encode(
+        format: ExpositionFormat, into out: inout ByteBuffer, flush: ((inout ByteBuffer) -> Void)? = nil
+    ) {
+        func finish(_ out: inout ByteBuffer) {
+            guard let flush else { return }
+            flush(&out)
+            out.clear()
+        }
         for entry in entries {
-            staging.clear()
+            let start = out.writerIndex
             switch entry {
             case .held(let family):
-                ExpositionEncoder.write(family, format: format, into: &staging)
+                ExpositionEncoder.write(family, format: format, into: &out)
             case .streamed(let family, let collector):
                 ExpositionEncoder.writeHeader(
                     name: family.name, help: family.help, type: family.type, unit: family.unit, format: format,
-                    into: &staging)
-                var writer = SeriesWriter(family: family.name, type: family.type, into: staging)
+                    into: &out)
+                var writer = SeriesWriter(family: family.name, type: family.type, into: out)
                 // The writer now holds the only reference: its appends do not copy.
-                staging = ByteBuffer()
+                out = ByteBuffer()
+                var failed = false
                 do {
                     try family.write(&writer)
                 } catch {
                     fail(collector, "invalid output: \(error)")
-                    staging = writer.out
+                    failed = true
+                }
+                out = writer.out
+                // Nothing of a failed family stays; a streamed family without series is left out
+                // (FamilyBuilder drops empty ones too).
+                if failed || writer.count == 0 {
+                    out.moveWriterIndex(to: start)
                     continue
                 }
-                staging = writer.out
-                // A streamed family without series is left out (FamilyBuilder drops empty ones too).
-                if writer.count == 0 { continue }
             }
-            sink(&staging)
+            finish(&out)
         }
         for family in ownFamilies() {
-            staging.clear()
-            ExpositionEncoder.write(family, format: format, into: &staging)
-            sink(&staging)
+            ExpositionEncoder.write(family, format: format, into: &out)
+            finish(&out)
         }
         if format == .openMetrics100 {
-            staging.clear()
-            staging.writeString("# EOF\n")
-            sink(&staging)
+            out.writeString("# EOF\n")
+            finish(&out)
         }
     }
 
@@ -123,7 +132,8 @@ public struct Scrape: Sendable {
     public mutating func body(format: ExpositionFormat, gzip: Bool) -> (body: ByteBuffer, gzipped: Bool) {
         if gzip, let stream = GzipStream() {
             var attempt = self
-            attempt.encode(format: format) { stream.write(&$0) }
+            var staging = ByteBuffer()
+            attempt.encode(format: format, into: &staging) { stream.write(&$0) }
             if let body = stream.finish() {
                 self = attempt
                 return (body, true)
@@ -131,7 +141,7 @@ public struct Scrape: Sendable {
             logger.warning("gzip failed; answering uncompressed")
         }
         var body = ByteBuffer()
-        encode(format: format) { body.writeBuffer(&$0) }
+        encode(format: format, into: &body)
         return (body, false)
     }
 

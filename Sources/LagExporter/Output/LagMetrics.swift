@@ -24,8 +24,8 @@ enum LagMetrics {
 
     static func output(_ scrape: LagScrape) -> CollectorOutput {
         var f = FamilyBuilder()
-        for c in scrape.clusters {
-            addSelf(c.header, groups: c.groups.count, to: &f)
+        for cluster in scrape.clusters {
+            addSelf(cluster.header, groups: cluster.groups.count, to: &f)
         }
         return CollectorOutput(families: f.families, streamed: groupFamilies(scrape) + partitionFamilies(scrape))
     }
@@ -94,12 +94,13 @@ enum LagMetrics {
         _ scrape: LagScrape, _ name: String, _ help: String, type: MetricType = .gauge, unit: String? = nil,
         burrow: Bool = false, _ value: @escaping GroupValue
     ) -> StreamedFamily {
-        StreamedFamily(name: name, help: help, type: type, unit: unit) { w throws(ExpositionError) in
-            for c in scrape.clusters where !burrow || c.config.burrowCompatMetrics {
-                let cluster = Label("cluster", c.header.name)
-                for g in c.groups {
-                    if let v = value(g) {
-                        try w.sample([cluster, Label(burrow ? "consumer_group" : "consumergroup", g.name)], v)
+        StreamedFamily(name: name, help: help, type: type, unit: unit) { writer throws(ExpositionError) in
+            for cluster in scrape.clusters where !burrow || cluster.config.burrowCompatMetrics {
+                let clusterLabel = Label("cluster", cluster.header.name)
+                for group in cluster.groups {
+                    if let v = value(group) {
+                        try writer.sample(
+                            [clusterLabel, Label(burrow ? "consumer_group" : "consumergroup", group.name)], v)
                     }
                 }
             }
@@ -132,15 +133,16 @@ enum LagMetrics {
                 $0.meta.map { Double($0.members) }
             },
             StreamedFamily(name: "kafka_consumergroup_info", help: "Group facts as labels (value 1).", type: .gauge) {
-                w throws(ExpositionError) in
-                for c in scrape.clusters {
-                    let cluster = Label("cluster", c.header.name)
-                    for g in c.groups {
-                        guard let m = g.meta else { continue }
-                        try w.sample(
+                writer throws(ExpositionError) in
+                for cluster in scrape.clusters {
+                    let clusterLabel = Label("cluster", cluster.header.name)
+                    for group in cluster.groups {
+                        guard let meta = group.meta else { continue }
+                        try writer.sample(
                             [
-                                cluster, Label("consumergroup", g.name), Label("protocol", m.protocol ?? ""),
-                                Label("protocol_type", m.protocolType), Label("state", m.state),
+                                clusterLabel, Label("consumergroup", group.name),
+                                Label("protocol", meta.protocol ?? ""),
+                                Label("protocol_type", meta.protocolType), Label("state", meta.state),
                             ], 1)
                     }
                 }
@@ -164,19 +166,24 @@ enum LagMetrics {
     ) -> StreamedFamily {
         let first = scrape.clusters.first { !$0.groups.isEmpty }?.config.granularity
         let help = first == .topic ? topicHelp ?? partitionHelp : partitionHelp
-        return StreamedFamily(name: name, help: help, type: .gauge, unit: unit) { w throws(ExpositionError) in
-            for c in scrape.clusters where !burrow || c.config.burrowCompatMetrics {
-                let cluster = Label("cluster", c.header.name)
-                for g in c.groups {
-                    let group = Label(burrow ? "consumer_group" : "consumergroup", g.name)
-                    for p in g.partitions {
-                        guard let v = value(p) else { continue }
-                        try w.sample(
-                            [cluster, group, Label("partition", String(p.partition)), Label("topic", p.topic)], v)
+        return StreamedFamily(name: name, help: help, type: .gauge, unit: unit) { writer throws(ExpositionError) in
+            for cluster in scrape.clusters where !burrow || cluster.config.burrowCompatMetrics {
+                let clusterLabel = Label("cluster", cluster.header.name)
+                for group in cluster.groups {
+                    let groupLabel = Label(burrow ? "consumer_group" : "consumergroup", group.name)
+                    for row in group.partitions {
+                        guard let v = value(row) else { continue }
+                        try writer.sample(
+                            [
+                                clusterLabel, groupLabel, Label("partition", String(row.partition)),
+                                Label("topic", row.topic),
+                            ], v)
                     }
                     guard let topicValue else { continue }
-                    for t in g.topics {
-                        if let v = topicValue(t) { try w.sample([cluster, group, Label("topic", t.topic)], v) }
+                    for topic in group.topics {
+                        if let v = topicValue(topic) {
+                            try writer.sample([clusterLabel, groupLabel, Label("topic", topic.topic)], v)
+                        }
                     }
                 }
             }
@@ -188,14 +195,14 @@ enum LagMetrics {
         _ scrape: LagScrape, _ name: String, _ help: String, burrow: Bool = false,
         _ value: @escaping @Sendable (LagScrape.TopicPartitionRow) -> Int64?
     ) -> StreamedFamily {
-        StreamedFamily(name: name, help: help, type: .gauge) { w throws(ExpositionError) in
-            for c in scrape.clusters
-            where c.config.granularity == .partition && (!burrow || c.config.burrowCompatMetrics) {
-                let cluster = Label("cluster", c.header.name)
-                for row in c.topicPartitions {
+        StreamedFamily(name: name, help: help, type: .gauge) { writer throws(ExpositionError) in
+            for cluster in scrape.clusters
+            where cluster.config.granularity == .partition && (!burrow || cluster.config.burrowCompatMetrics) {
+                let clusterLabel = Label("cluster", cluster.header.name)
+                for row in cluster.topicPartitions {
                     guard let v = value(row) else { continue }
-                    try w.sample(
-                        [cluster, Label("partition", String(row.partition)), Label("topic", row.topic)], Double(v))
+                    try writer.sample(
+                        [clusterLabel, Label("partition", String(row.partition)), Label("topic", row.topic)], Double(v))
                 }
             }
         }
