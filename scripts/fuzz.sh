@@ -20,6 +20,13 @@ FUZZ="$ROOT/Fuzz"
 SCRATCH="$FUZZ/.build-fuzz"
 TARGETS=(record-batch responses offsets-record procnet config http)
 NICE=${FUZZ_NICE:-10}
+# With autogroup scheduling (/proc/sys/kernel/sched_autogroup_enabled), nice only orders processes
+# of one session: a niced fuzzer still gets an equal share against another session's build. So
+# building and fuzzing also nice the session's autogroup (the calling terminal's session, which
+# stays niced afterwards: run the script in a terminal of its own).
+nice_session() {
+    if [ -w /proc/self/autogroup ]; then echo "$NICE" >/proc/self/autogroup 2>/dev/null || true; fi
+}
 
 product() {
     case "$1" in
@@ -78,7 +85,7 @@ run() {
         t=$(find "$FUZZ/crashes" -name "$target-timeout-*" | head -1)
         [ -n "$t" ] && [ "$(find "$FUZZ/crashes" -name "$target-*" | wc -l)" -eq 1 ] || break
         if FUZZ_SLOWEST_DIR="$SCRATCH/logs" timeout 10 "$exe" -runs=3 "$t" >"$log.replay" 2>&1 &&
-            grep -q 'slowest input: 0\.' "$log.replay"; then
+            grep -Eq 'slowest input: [0-9]\.' "$log.replay"; then
             mkdir -p "$SCRATCH/stalls"
             mv "$t" "$SCRATCH/stalls/"
             stalls=$((stalls + 1))
@@ -103,8 +110,9 @@ cmd=${1:-}
 seconds=${2:-60}
 case "$cmd" in
     list) printf '%s\n' "${TARGETS[@]}" ;;
-    build) build ;;
+    build) nice_session; build ;;
     all)
+        nice_session
         build
         failed=0
         for t in "${TARGETS[@]}"; do run "$t" "$seconds" || failed=1; done
@@ -112,6 +120,8 @@ case "$cmd" in
         ;;
     "") sed -n '2,15p' "$0"; exit 2 ;;
     *)
+        product "$cmd" >/dev/null
+        nice_session
         build --product "$(product "$cmd")"
         run "$cmd" "$seconds"
         ;;
