@@ -113,7 +113,7 @@ case "$cmd" in
     build) nice_session; build ;;
     all)
         nice_session
-        build
+        [ -n "${FUZZ_NO_BUILD:-}" ] || build
         failed=0
         for t in "${TARGETS[@]}"; do run "$t" "$seconds" || failed=1; done
         exit $failed
@@ -122,7 +122,7 @@ case "$cmd" in
     *)
         product "$cmd" >/dev/null
         nice_session
-        build --product "$(product "$cmd")"
+        [ -n "${FUZZ_NO_BUILD:-}" ] || build --product "$(product "$cmd")"
         run "$cmd" "$seconds"
         ;;
 esac
