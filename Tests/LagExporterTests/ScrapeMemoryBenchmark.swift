@@ -114,11 +114,7 @@ import Testing
         close(fd)
     }
 
-    private func trim() {
-        guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-        typealias Trim = @convention(c) (Int) -> Int32
-        _ = unsafeBitCast(sym, to: Trim.self)(0)
-    }
+    private func trim() { MemoryTrim.trimNow() }
 
     private func mb(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
 }

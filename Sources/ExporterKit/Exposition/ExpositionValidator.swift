@@ -31,15 +31,7 @@ public enum ExpositionValidator {
         for i in f.samples.indices {
             let byName: (Label, Label) -> Bool = { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
             if !isSorted(f.samples[i].labels, by: byName) { f.samples[i].labels.sort(by: byName) }
-            let labels = f.samples[i].labels
-            for (j, label) in labels.enumerated() {
-                guard isValidLabelName(label.name) else {
-                    throw .invalidLabelName(family: f.name, label: label.name)
-                }
-                if j > 0, labels[j - 1].name == label.name {
-                    throw .duplicateLabel(family: f.name, label: label.name)
-                }
-            }
+            try checkSortedLabels(f.samples[i].labels, family: f.name)
         }
         // Distribution families keep the order they were built in (buckets ascending, then _sum
         // and _count per series), which exposition requires; their series differ by suffix.
@@ -52,10 +44,27 @@ public enum ExpositionValidator {
         where f.samples[i - 1].suffix == f.samples[i].suffix
             && sameBytes(f.samples[i - 1].labels, f.samples[i].labels)
         {
-            let text = f.samples[i].labels.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ",")
-            throw .duplicateSeries(family: f.name, labels: text)
+            throw .duplicateSeries(family: f.name, labels: seriesText(f.samples[i].labels))
         }
         return f
+    }
+
+    /// The checks of one series' labels, given sorted by name: valid names, none twice.
+    static func checkSortedLabels(_ labels: [Label], family: String) throws(ExpositionError) {
+        for (j, label) in labels.enumerated() {
+            guard isValidLabelName(label.name) else { throw .invalidLabelName(family: family, label: label.name) }
+            if j > 0, !labels[j - 1].name.utf8.lexicographicallyPrecedes(label.name.utf8) {
+                if labels[j - 1].name.utf8.elementsEqual(label.name.utf8) {
+                    throw .duplicateLabel(family: family, label: label.name)
+                }
+                throw .unsortedSeries(family: family, labels: seriesText(labels))
+            }
+        }
+    }
+
+    /// A series' labels as an error message shows them.
+    static func seriesText(_ labels: [Label]) -> String {
+        labels.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ",")
     }
 
     /// The checks of a family's name, type and unit.

@@ -66,22 +66,12 @@ public struct SeriesWriter {
 
     /// One series. `labels` must be sorted by name and come after the previous series' labels.
     public mutating func sample(_ labels: [Label], _ value: Double) throws(ExpositionError) {
-        for (j, label) in labels.enumerated() {
-            guard ExpositionValidator.isValidLabelName(label.name) else {
-                throw .invalidLabelName(family: family, label: label.name)
-            }
-            if j > 0, !labels[j - 1].name.utf8.lexicographicallyPrecedes(label.name.utf8) {
-                if labels[j - 1].name.utf8.elementsEqual(label.name.utf8) {
-                    throw .duplicateLabel(family: family, label: label.name)
-                }
-                throw .unsortedSeries(family: family, labels: Self.text(labels))
-            }
-        }
+        try ExpositionValidator.checkSortedLabels(labels, family: family)
         if let previous, !ExpositionValidator.lessThan(previous, labels) {
             if ExpositionValidator.sameBytes(previous, labels) {
-                throw .duplicateSeries(family: family, labels: Self.text(labels))
+                throw .duplicateSeries(family: family, labels: ExpositionValidator.seriesText(labels))
             }
-            throw .unsortedSeries(family: family, labels: Self.text(labels))
+            throw .unsortedSeries(family: family, labels: ExpositionValidator.seriesText(labels))
         }
         previous = labels
         count += 1
@@ -90,9 +80,5 @@ public struct SeriesWriter {
         } else {
             ExpositionEncoder.writeSample(name: sampleName, suffix: .none, labels: labels, value: value, into: &out)
         }
-    }
-
-    static func text(_ labels: [Label]) -> String {
-        labels.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ",")
     }
 }

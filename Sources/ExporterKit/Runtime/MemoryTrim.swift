@@ -10,11 +10,15 @@ public enum MemoryTrim {
 
     /// `malloc_trim(0)` off the event loop: gives freed heap pages back to the kernel.
     static func returnFreedMemoryToTheSystem() {
+        Task.detached(priority: .background) { trimNow() }
+    }
+
+    /// `malloc_trim(0)` on the calling thread (benchmarks measuring steady memory).
+    static func trimNow() {
         #if canImport(Glibc)
             guard let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
             typealias Trim = @convention(c) (Int) -> Int32
-            let trim = unsafeBitCast(sym, to: Trim.self)
-            Task.detached(priority: .background) { _ = trim(0) }
+            _ = unsafeBitCast(sym, to: Trim.self)(0)
         #endif
     }
 
